@@ -1,0 +1,1 @@
+"""lingtune pipeline stages: one module per DVC stage, plus the shared `core` package."""

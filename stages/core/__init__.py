@@ -1,0 +1,1 @@
+"""What several stages share: parameters, I/O, languages, prompts, model loading, tracking."""

@@ -1,0 +1,42 @@
+"""Loading causal LMs and their tokenizers, by hub id or local path, full weights or PEFT adapter."""
+
+from pathlib import Path
+
+import torch
+
+
+def device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def is_adapter(name_or_path: str) -> bool:
+    return (Path(name_or_path) / "adapter_config.json").exists()
+
+
+def load_tokenizer(name_or_path: str, trust_remote_code: bool = False, padding_side: str = "left"):
+    """Left padding: generation appends to the right of every prompt in a batch."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(name_or_path, trust_remote_code=trust_remote_code)
+    tokenizer.padding_side = padding_side
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_causal_lm(name_or_path: str, trust_remote_code: bool = False, dtype: str = "auto"):
+    """A model ready for generation; a PEFT adapter folder is loaded on its base model."""
+    from transformers import AutoModelForCausalLM
+
+    torch_dtype = torch.float32 if dtype == "auto" and device().type == "cpu" else dtype
+    if is_adapter(name_or_path):
+        from peft import AutoPeftModelForCausalLM
+
+        model = AutoPeftModelForCausalLM.from_pretrained(
+            name_or_path, dtype=torch_dtype, trust_remote_code=trust_remote_code
+        )
+    else:
+        model = AutoModelForCausalLM.from_pretrained(
+            name_or_path, dtype=torch_dtype, trust_remote_code=trust_remote_code
+        )
+    return model.to(device()).eval()

@@ -1,0 +1,186 @@
+"""params.yaml, validated on load: an unknown key, a wrong type or an unknown language stops the stage.
+
+Each group of the file is one model below; stages read their own group (and `base`).
+"""
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .langs import is_known
+
+PARAMS_FILE = Path("params.yaml")
+
+
+class ParamsError(ValueError):
+    pass
+
+
+class Group(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _language(code: str) -> str:
+    if not is_known(code):
+        raise ValueError(f"unknown language code {code!r}")
+    return code
+
+
+class Base(Group):
+    seed: int = 42
+    model: str  # hub id or local path of the base causal LM
+    trust_remote_code: bool = False
+    prompt_format: Literal["alpaca", "chat"] = "alpaca"
+    target_lang: str  # the chat language: OASST and Alpaca are translated into it
+
+    _lang = field_validator("target_lang")(_language)
+
+
+class Embedded(Group):
+    vocab_size: int = Field(gt=256)
+    hidden_size: int = Field(gt=0)
+    intermediate_size: int = Field(gt=0)
+    layers: int = Field(gt=0)
+    heads: int = Field(gt=0)
+    max_positions: int = Field(gt=0)
+    translator_steps: int = Field(ge=0)  # training steps of each tiny translator (0: untrained)
+    translators: dict[str, str]  # "<src>-<tgt>" -> line-aligned training files <prefix>.<src>/<prefix>.<tgt>
+
+
+class PairFiles(Group):
+    path: str  # line-aligned files <path>.<src_lang> and <path>.<tgt_lang>
+    src_lang: str
+    tgt_lang: str
+
+    _langs = field_validator("src_lang", "tgt_lang")(_language)
+
+
+class Pairs(Group):
+    inputs: list[PairFiles]
+    nfc: bool = True
+    max_chars: int = Field(gt=0)
+    max_ratio: float = Field(ge=1.0)
+    dedup: bool = True
+    exclude: list[str] = []  # test-set files: any pair side found in them is removed
+
+
+class MqmFile(Group):
+    path: str
+    src_lang: str
+    tgt_lang: str
+
+    _langs = field_validator("src_lang", "tgt_lang")(_language)
+
+
+class Instructions(Group):
+    directions: Literal["forward", "both"] = "both"
+    templates: str  # one instruction template per line, with [SRC] and [TGT]
+    instruction_lang: Literal["en", "zh"] = "en"
+    mqm: list[MqmFile] = []
+    min_gap: float = Field(default=1.0, ge=0)
+
+
+class Translate(Group):
+    engine: Literal["opus-mt"] = "opus-mt"
+    model_root: str  # a hub organisation (Helsinki-NLP) or a local folder of opus-mt-* models
+    pivot: str = "en"
+    batch_tokens: int = Field(gt=0)
+    max_new_tokens_ratio: float = Field(gt=0)
+    oasst: str
+    alpaca: str
+
+    _lang = field_validator("pivot")(_language)
+
+
+class Threads(Group):
+    tree_states: list[str] = ["ready_for_export"]
+    system_prompt: str = ""
+
+
+class SftData(Group):
+    sources: dict[str, int]  # source -> records to take (-1: all)
+    eval_share: float = Field(ge=0, lt=1)
+
+
+class Sft(Group):
+    mode: Literal["full"] = "full"
+    epochs: float = Field(gt=0)
+    learning_rate: float = Field(gt=0)
+    lr_scheduler: str = "cosine"
+    warmup_ratio: float = Field(default=0.0, ge=0, lt=1)
+    weight_decay: float = Field(default=0.0, ge=0)
+    batch_size: int = Field(gt=0)
+    gradient_accumulation_steps: int = Field(default=1, gt=0)
+    max_length: int = Field(gt=0)
+    packing: bool = False
+    group_by_length: bool = True  # batches of similar length pad less (ignored when packing)
+    logging_steps: int = Field(default=10, gt=0)
+
+
+class TestSet(Group):
+    src: str
+    ref: str
+    src_lang: str
+    tgt_lang: str
+
+    _langs = field_validator("src_lang", "tgt_lang")(_language)
+
+
+class Infer(Group):
+    testsets: dict[str, TestSet]
+    batch_size: int = Field(gt=0)
+    max_new_tokens: int = Field(gt=0)
+    num_beams: int = Field(default=1, gt=0)
+    do_sample: bool = False
+    temperature: float = Field(default=1.0, gt=0)
+    top_p: float = Field(default=1.0, gt=0, le=1)
+
+
+class Score(Group):
+    comet_model: str  # hub id (Unbabel/wmt22-comet-da) or a local checkpoint folder; "" for none
+    comet_batch_size: int = Field(gt=0)
+    bleu_tokenize: str = "auto"  # auto: zh for Chinese, ja-mecab for Japanese, 13a otherwise
+
+
+class Params(Group):
+    base: Base
+    embedded: Embedded
+    pairs: Pairs
+    instructions: Instructions
+    translate: Translate
+    threads: Threads
+    sft_data: SftData
+    sft: Sft
+    infer: Infer
+    score: Score
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (misspelled?)"
+        lines.append(f"  {key}: {message}")
+    return "\n".join(lines)
+
+
+def load_params(path: str | Path = PARAMS_FILE) -> Params:
+    """The validated parameters; errors name every offending key."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ParamsError(f"{path}: not valid YAML: {error}") from None
+    try:
+        return Params.model_validate(raw or {})
+    except ValidationError as error:
+        raise ParamsError(f"{path}: invalid parameters\n{_describe(error)}") from None
+
+
+def load_raw(path: str | Path = PARAMS_FILE) -> dict:
+    """The file as written, for recording a run's parameters."""
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}

@@ -1,0 +1,68 @@
+"""Tests run offline, from the repository root, on small inputs they write themselves."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch) -> Path:
+    """Run a stage in an empty folder, as DVC would in a fresh workspace."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is absent")
+    return SHARED_DATA
+
+
+TINY_TEXTS = [
+    "The dog sleeps.",
+    "Der Hund schläft.",
+    "狗在睡觉。",
+    "The cat eats.",
+    "Die Katze isst.",
+    "猫在吃。",
+    "Translate the following sentences from English to German.",
+    "Hello",
+    "Hallo",
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_lm(tmp_path_factory) -> Path:
+    """A tiny Llama with the embedded stage's tokenizer, saved once per test session."""
+    from stages.core.params import Embedded
+    from stages.embedded import build_causal_lm, build_tokenizer, sample_texts
+
+    folder = tmp_path_factory.mktemp("tiny_lm")
+    old = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        texts = sample_texts()[:3000] + TINY_TEXTS
+    finally:
+        os.chdir(old)
+    tokenizer = build_tokenizer(texts, vocab_size=600)
+    config = Embedded(
+        vocab_size=600,
+        hidden_size=32,
+        intermediate_size=64,
+        layers=1,
+        heads=2,
+        max_positions=256,
+        translators={},
+    )
+    build_causal_lm(tokenizer, config, seed=0).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder

@@ -1,0 +1,88 @@
+import json
+
+import pytest
+import yaml
+
+from stages.core.io import InputError, atomic_path, read_jsonl, read_lines, write_jsonl
+from stages.core.langs import bleu_tokenizer, language_name
+from stages.core.params import ParamsError, load_params
+from stages.core.tracking import flatten
+
+from .conftest import ROOT
+
+
+def test_shipped_params_validate():
+    params = load_params(ROOT / "params.yaml")
+    assert params.base.prompt_format in ("alpaca", "chat")
+    assert set(params.infer.testsets) == {"sample-en-de", "sample-de-en", "sample-en-zh", "sample-zh-en"}
+
+
+def _params_with(tmp_path, edit) -> str:
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    edit(raw)
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "edit, key",
+    [
+        (lambda p: p["sft"].update(learning_rat=0.1), "sft.learning_rat: unknown key"),
+        (lambda p: p["sft"].update(batch_size="many"), "sft.batch_size"),
+        (lambda p: p["base"].update(target_lang="xx"), "base.target_lang: unknown language code 'xx'"),
+        (lambda p: p["pairs"]["inputs"][1].update(tgt_lang="klingon"), "pairs.inputs.1.tgt_lang"),
+        (lambda p: p.pop("score"), "score: Field required"),
+    ],
+)
+def test_bad_params_name_the_key(tmp_path, edit, key):
+    with pytest.raises(ParamsError) as error:
+        load_params(_params_with(tmp_path, edit))
+    assert key in str(error.value)
+
+
+def test_read_jsonl_names_file_and_line(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"a": 1}\n{"a": 2\n')
+    with pytest.raises(InputError, match=r"x.jsonl:2: invalid JSON"):
+        read_jsonl(path)
+    path.write_text('{"a": 1}\n{"b": 2}\n')
+    with pytest.raises(InputError, match=r"x.jsonl:2: missing field\(s\) a"):
+        read_jsonl(path, required=["a"])
+
+
+def test_read_lines_rejects_invalid_utf8_with_line(tmp_path):
+    path = tmp_path / "t.de"
+    path.write_bytes(b"gut\n" + b"\xff\xfe\n")
+    with pytest.raises(InputError, match=r"t.de:2: invalid UTF-8"):
+        read_lines(path)
+
+
+def test_atomic_path_leaves_old_output_on_failure(tmp_path):
+    target = tmp_path / "out.jsonl"
+    write_jsonl(target, [{"id": 1}])
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("killed")
+    assert [json.loads(line) for line in target.read_text().splitlines()] == [{"id": 1}]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+def test_atomic_path_replaces_folder(tmp_path):
+    target = tmp_path / "dir"
+    target.mkdir()
+    (target / "old").write_text("x")
+    with atomic_path(target) as tmp:
+        tmp.mkdir()
+        (tmp / "new").write_text("y")
+    assert [p.name for p in target.iterdir()] == ["new"]
+
+
+def test_languages():
+    assert language_name("de") == "German"
+    assert language_name("zh", "zh") == "中文"
+    assert bleu_tokenizer("zh") == "zh" and bleu_tokenizer("de") == "13a"
+
+
+def test_flatten():
+    assert flatten({"a": {"b": 1, "c": {"d": [1, 2]}}, "e": "x"}) == {"a.b": 1, "a.c.d": [1, 2], "e": "x"}

@@ -1,0 +1,132 @@
+"""The whole pipeline under DVC, on a temporary copy of this working tree with fast parameters.
+
+Checks the wiring users rely on: `dvc repro` runs every stage, a second one runs none, a `score` param
+reruns only `score`, `dvc exp run -S` on an `infer` param reruns only `infer` and `score` and shows up in
+`dvc exp show` with metrics, and MLflow holds a run per pipeline run with its params and metrics.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+# Small enough to run in a few minutes; the learning check is the embedded default itself.
+FAST = {
+    "embedded": {"translator_steps": 40},
+    "sft_data": {
+        "sources": {
+            "translation": 300,
+            "error_hint": 20,
+            "preference": 10,
+            "alpaca_en": 10,
+            "alpaca_translated": 10,
+            "threads": -1,
+        }
+    },
+    "sft": {"epochs": 1, "batch_size": 16},
+    "infer": {"max_new_tokens": 8},
+}
+HINTS = ["none", "no_errors", "minor", "major", "preferred"]
+
+
+def run(repo: Path, *args: str) -> str:
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    env.pop("MLFLOW_TRACKING_URI", None)
+    done = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done.stdout + done.stderr
+
+
+def stages_run(output: str) -> set[str]:
+    return set(re.findall(r"Running stage '([^']+)'", output))
+
+
+def copy_working_tree(destination: Path) -> None:
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    repo = tmp_path_factory.mktemp("pipeline") / "repo"
+    repo.mkdir()
+    copy_working_tree(repo)
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    for group, values in FAST.items():
+        params[group].update(values)
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False))
+    shutil.rmtree(repo / ".dvc" / "tmp", ignore_errors=True)
+    (repo / "dvc.lock").unlink(missing_ok=True)
+    run(repo, "git", "init", "-q")
+    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
+    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "baseline")
+    return repo
+
+
+def mlflow_runs(repo: Path) -> list:
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{repo / 'mlflow.db'}")
+    return mlflow.search_runs(experiment_names=["lingtune"], output_format="list")
+
+
+def test_pipeline_under_dvc(repo):
+    first = run(repo, "dvc", "repro")
+    expected = {"embedded", "pairs", "instructions", "translate", "threads", "sft_data", "sft", "score"}
+    expected |= {f"infer@{model}-{hint}" for model in ("base", "sft") for hint in HINTS}
+    assert stages_run(first) == expected
+
+    metrics = json.loads((repo / "reports/metrics.json").read_text())
+    assert set(metrics) == {"sample-en-de", "sample-de-en", "sample-en-zh", "sample-zh-en"}
+    for models in metrics.values():
+        assert set(models) == {"base", "sft"}
+        for hints in models.values():
+            assert set(hints) == set(HINTS)
+            assert all(set(cell) == {"bleu", "chrf", "comet"} for cell in hints.values())
+    assert "sft − base" in (repo / "reports/scores.md").read_text()
+
+    assert stages_run(run(repo, "dvc", "repro")) == set()
+
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["score"]["comet_batch_size"] = 7
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False))
+    assert stages_run(run(repo, "dvc", "repro")) == {"score"}
+    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "score batch 7 + lock")
+
+    exp = run(repo, "dvc", "exp", "run", "-n", "longer", "-S", "infer.max_new_tokens=12")
+    assert stages_run(exp) == {f"infer@{m}-{h}" for m in ("base", "sft") for h in HINTS} | {"score"}
+    shown = json.loads(run(repo, "dvc", "exp", "show", "--json"))
+    experiments = {e["name"]: e for baseline in shown for e in (baseline.get("experiments") or [])}
+    assert "longer" in experiments, shown
+    [revision] = experiments["longer"]["revs"]
+    exp_metrics = revision["data"]["metrics"]["reports/metrics.json"]["data"]
+    assert "bleu" in exp_metrics["sample-en-de"]["sft"]["none"]
+    assert revision["data"]["params"]["params.yaml"]["data"]["infer"]["max_new_tokens"] == 12
+
+    runs = mlflow_runs(repo)
+    assert len(runs) == 3  # first repro, the score-only rerun, the experiment
+    tagged = [r for r in runs if r.data.tags.get("dvc.exp_name") == "longer"]
+    assert len(tagged) == 1
+    assert tagged[0].data.params["infer.max_new_tokens"] == "12"
+    assert "bleu.sample-en-de.sft.none" in tagged[0].data.metrics
+    assert all(r.data.tags["git.revision"] != "unknown" for r in runs)
