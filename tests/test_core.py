@@ -14,7 +14,7 @@ from .conftest import ROOT
 def test_shipped_params_validate():
     params = load_params(ROOT / "params.yaml")
     assert params.base.prompt_format in ("alpaca", "chat")
-    assert set(params.infer.testsets) == {"sample-en-de", "sample-de-en", "sample-en-zh", "sample-zh-en"}
+    assert set(params.infer.testsets) == {"sample-en-de", "sample-en-zh"}
 
 
 def _params_with(tmp_path, edit) -> str:
