@@ -91,10 +91,12 @@ def segments(text: str) -> list[str]:
     return text.split("\n")
 
 
-def translate_all(texts_by_lang: dict[str, list[str]], target: str, config) -> dict[str, list[str]]:
-    """Each language's texts into `target`, line by line, through its chain of models."""
+def translate_all(
+    texts_by_lang: dict[str, list[str]], target: str, config
+) -> dict[str, tuple[list[str], dict]]:
+    """Each language's texts into `target`, line by line, through its chain of models, with provenance."""
     loaded: dict[str, Marian] = {}
-    translated: dict[str, list[str]] = {}
+    translated: dict[str, tuple[list[str], dict]] = {}
     for lang, texts in sorted(texts_by_lang.items()):
         chain = route(config.model_root, lang, target, config.pivot)
         lines = [line for text in texts for line in segments(text) if line.strip()]
@@ -105,10 +107,11 @@ def translate_all(texts_by_lang: dict[str, list[str]], target: str, config) -> d
                     loaded[name] = Marian(name, config.batch_tokens, config.max_new_tokens_ratio)
                 current = loaded[name].translate(current, bar)
         mapping = dict(zip(lines, current, strict=True))
-        translated[lang] = [
+        texts_out = [
             "\n".join(mapping.get(line, line) if line.strip() else line for line in segments(text))
             for text in texts
         ]
+        translated[lang] = (texts_out, provenance(config, chain))
     return translated
 
 
@@ -131,9 +134,9 @@ def translate_oasst(messages: list[dict], target: str, config) -> list[dict]:
         if lang == target:
             record["translation"] = None
         else:
-            record["text"], record["lang"] = translated[lang][cursors[lang]], target
+            texts, origin = translated[lang]
+            record["text"], record["lang"], record["translation"] = texts[cursors[lang]], target, origin
             cursors[lang] += 1
-            record["translation"] = provenance(config, route(config.model_root, lang, target, config.pivot))
         out.append(record)
     return out
 
@@ -154,10 +157,10 @@ def translate_alpaca(records: list[dict], source_lang: str, target: str, config)
     """Field by field, as x-LLM's translated Alpaca; empty inputs stay empty."""
     texts = [record[field] for record in records for field in ALPACA_FIELDS]
     if source_lang == target:
-        translated, chain = iter(texts), []
+        translated, origin = iter(texts), None
     else:
-        translated = iter(translate_all({source_lang: texts}, target, config)[source_lang])
-        chain = route(config.model_root, source_lang, target, config.pivot)
+        texts_out, origin = translate_all({source_lang: texts}, target, config)[source_lang]
+        translated = iter(texts_out)
     out = []
     for index, record in enumerate(records):
         fields = {field: next(translated) for field in ALPACA_FIELDS}
@@ -169,7 +172,7 @@ def translate_alpaca(records: list[dict], source_lang: str, target: str, config)
                 "source": f"alpaca_{target}",
                 "original": {field: record[field] for field in ALPACA_FIELDS},
                 "lang_original": source_lang,
-                "translation": provenance(config, chain) if chain else None,
+                "translation": origin,
             }
         )
     return out

@@ -33,7 +33,24 @@ def test_test_sets_are_held_out():
 def test_oasst_sample_needs_a_pivot_and_keeps_the_real_schema():
     messages = read_jsonl(SAMPLE / "oasst/messages.jsonl")
     assert {m["lang"] for m in messages} == {"en", "de", "es"}
-    real_keys = ["message_id", "parent_id", "user_id", "created_date", "text", "role", "lang", "review_count",
-                 "review_result", "deleted", "rank", "synthetic", "model_name", "detoxify", "message_tree_id",
-                 "tree_state", "emojis", "labels"]
+    real_keys = [
+        "message_id",
+        "parent_id",
+        "user_id",
+        "created_date",
+        "text",
+        "role",
+        "lang",
+        "review_count",
+        "review_result",
+        "deleted",
+        "rank",
+        "synthetic",
+        "model_name",
+        "detoxify",
+        "message_tree_id",
+        "tree_state",
+        "emojis",
+        "labels",
+    ]
     assert all(list(m) == real_keys for m in messages)
