@@ -73,18 +73,13 @@ def peak_memory_mb() -> float:
 
 
 def loss_rows(log_history: list[dict]) -> list[dict]:
-    rows = []
-    for entry in log_history:
-        if "loss" in entry:
-            rows.append({"step": entry["step"], "split": "train", "loss": entry["loss"]})
-        if "eval_loss" in entry:
-            rows.append({"step": entry["step"], "split": "eval", "loss": entry["eval_loss"]})
-    return rows
+    """The training loss per logging step (the eval loss per epoch goes to reports/train.json)."""
+    return [{"step": entry["step"], "loss": entry["loss"]} for entry in log_history if "loss" in entry]
 
 
 def write_curve(rows: list[dict]) -> None:
     with atomic_path(LOSS_CURVE) as tmp, open(tmp, "w", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=["step", "split", "loss"])
+        writer = csv.DictWriter(out, fieldnames=["step", "loss"])
         writer.writeheader()
         writer.writerows(rows)
 
@@ -129,7 +124,7 @@ def main() -> None:
         REPORT,
         {
             "train_loss": round(result.training_loss, 4),
-            "final_eval_loss": round(eval_losses[-1], 4) if eval_losses else None,
+            "eval_loss_per_epoch": [round(loss, 4) for loss in eval_losses],
             "steps": trainer.state.global_step,
             "tokens_seen": tokens,
             "tokens_per_second": round(tokens / seconds, 1),

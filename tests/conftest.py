@@ -61,6 +61,7 @@ def tiny_lm(tmp_path_factory) -> Path:
         layers=1,
         heads=2,
         max_positions=256,
+        translator_steps=0,
         translators={},
     )
     build_causal_lm(tokenizer, config, seed=0).save_pretrained(folder)

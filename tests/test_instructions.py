@@ -53,6 +53,7 @@ def test_stage_writes_both_directions(in_tmp):
         in_tmp,
         instructions={
             "templates": "templates.txt",
+            "directions": "both",
             "mqm": [{"path": "mqm.tsv", "src_lang": "en", "tgt_lang": "de"}],
         },
     )
