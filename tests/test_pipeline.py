@@ -113,7 +113,8 @@ def test_pipeline_under_dvc(repo):
     assert stages_run(run(repo, "dvc", "repro")) == {"score"}
     run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "score batch 7 + lock")
 
-    exp = run(repo, "dvc", "exp", "run", "-n", "longer", "-S", "infer.max_new_tokens=12")
+    # --temp runs in a copy under .dvc/tmp: its MLflow run must still land in this repository's store.
+    exp = run(repo, "dvc", "exp", "run", "--temp", "-n", "longer", "-S", "infer.max_new_tokens=12")
     assert stages_run(exp) == {f"infer@{m}-{h}" for m in ("base", "sft") for h in HINTS} | {"score"}
     shown = json.loads(run(repo, "dvc", "exp", "show", "--json"))
     experiments = {e["name"]: e for baseline in shown for e in (baseline.get("experiments") or [])}
