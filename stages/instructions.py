@@ -1,26 +1,34 @@
 """instructions: pairs and MQM annotations -> ParroT's Alpaca-format instruction records.
 
 - translation: `{instruction, input, output}` with an instruction drawn (seeded) from a template file;
+  with `max_context` > 0, 0..max_context preceding lines of the same document (pairs' `doc`) are
+  prepended on both sides, joined by "\n" or " ", both drawn per record as ParroT does;
 - error_hint: one record per MQM error row, hint "A translation with {severity} {category} errors could
   be" and the annotated target (its `<v>` span kept) as output; an error-free rating (no-error or only
   Neutral rows) gives one record with the no-error hint and the clean target;
 - preference: translations of one source whose MQM scores differ by >= min_gap, output
   `<p>{better}</p> rather than <p>{worse}</p>` under the hint "We prefer to translate it to".
+
+Every record is also written to parrot.jsonl as ParroT's training file: `{prefix, text}` with the
+Alpaca prompt as prefix and the output plus `eos` as text.
 """
 
 import itertools
 import random
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from pathlib import Path
 
 from stages.core.io import InputError, atomic_path, dumps, read_jsonl, read_lines
 from stages.core.params import MqmFile, load_params
-from stages.core.prompts import HINTS, render_instruction, with_hint
+from stages.core.prompts import HINTS, alpaca_prompt, render_instruction, with_hint
 
 PAIRS_DIR = Path("data/pairs")
 OUT_DIR = Path("data/instructions")
 MQM_COLUMNS = ["system", "doc", "doc_id", "seg_id", "rater", "source", "target", "category", "severity"]
+TASKS = ("translation", "error_hint", "preference")
+# Sums of 0.1 weights are inexact in floating point; a gap equal to min_gap must still count.
+GAP_EPSILON = 1e-9
 
 
 def read_templates(path: str) -> list[str]:
@@ -33,13 +41,40 @@ def read_templates(path: str) -> list[str]:
     return templates
 
 
-def translation_records(pairs: list[dict], directions: str, templates, in_lang, rng) -> list[dict]:
+def with_context(preceding: list[str], current: str, count: int, separator: str) -> str:
+    """`current` after its last `count` preceding lines (fewer at a document start), as ParroT joins."""
+    lines = preceding[max(0, len(preceding) - count) :] if count > 0 else []
+    return separator.join([*lines, current])
+
+
+def translation_records(
+    pairs: list[dict],
+    directions: str,
+    templates: list[str],
+    in_lang: str,
+    rng: random.Random,
+    max_context: int = 0,
+) -> list[dict]:
+    """One record per pair and direction; context comes only from earlier pairs of the same `doc`."""
     records = []
+    # doc -> its last max_context pairs in file order; pairs without a doc never get context.
+    history: dict[str, deque[dict]] = defaultdict(lambda: deque(maxlen=max_context))
     for pair in pairs:
-        sides = [(pair["src_lang"], pair["tgt_lang"], pair["src"], pair["tgt"])]
+        doc = pair.get("doc")
+        preceding = list(history[doc]) if doc is not None and max_context > 0 else []
+        sides = [(pair["src_lang"], pair["tgt_lang"], "src", "tgt")]
         if directions == "both":
-            sides.append((pair["tgt_lang"], pair["src_lang"], pair["tgt"], pair["src"]))
-        for src_lang, tgt_lang, src, tgt in sides:
+            sides.append((pair["tgt_lang"], pair["src_lang"], "tgt", "src"))
+        for src_lang, tgt_lang, src_key, tgt_key in sides:
+            src, tgt = pair[src_key], pair[tgt_key]
+            # No draws at all when context is off, so the seeded default output stays as it was.
+            if max_context > 0:
+                # ParroT's order: the count (before clipping at the document start), the separator,
+                # then the instruction.
+                count = rng.randint(0, max_context)
+                separator = rng.choice(("\n", " "))
+                src = with_context([p[src_key] for p in preceding], src, count, separator)
+                tgt = with_context([p[tgt_key] for p in preceding], tgt, count, separator)
             records.append(
                 {
                     "id": f"{pair['id']}:{src_lang}-{tgt_lang}",
@@ -50,6 +85,8 @@ def translation_records(pairs: list[dict], directions: str, templates, in_lang, 
                     "source": f"translation_{src_lang}-{tgt_lang}",
                 }
             )
+        if doc is not None and max_context > 0:
+            history[doc].append(pair)
     return records
 
 
@@ -148,7 +185,7 @@ def preference_records(
     for seg, systems in by_segment.items():
         for first, second in itertools.combinations(sorted(systems), 2):
             gap = scores[(first, seg)] - scores[(second, seg)]
-            if abs(gap) < min_gap:
+            if abs(gap) < min_gap - GAP_EPSILON:
                 continue
             better, worse = (first, second) if gap > 0 else (second, first)
             source = systems[better][0]
@@ -166,16 +203,24 @@ def preference_records(
     return records
 
 
+def parrot_records(records: list[dict], eos: str) -> list[dict]:
+    """ParroT's training file (scripts/convert_alpaca_to_hf.py): the prompt, and the response + eos."""
+    return [
+        {"prefix": alpaca_prompt(record["instruction"], record["input"]), "text": record["output"] + eos}
+        for record in records
+    ]
+
+
 def main() -> None:
     params = load_params()
     config = params.instructions
     rng = random.Random(params.base.seed)
     templates = read_templates(config.templates)
-    outputs: dict[str, list[dict]] = {"translation": [], "error_hint": [], "preference": []}
+    outputs: dict[str, list[dict]] = {task: [] for task in TASKS}
     for path in sorted(PAIRS_DIR.glob("*.jsonl")):
         pairs = read_jsonl(path, required=("id", "src_lang", "tgt_lang", "src", "tgt"))
         outputs["translation"] += translation_records(
-            pairs, config.directions, templates, config.instruction_lang, rng
+            pairs, config.directions, templates, config.instruction_lang, rng, config.max_context
         )
     for spec in config.mqm:
         rows = read_mqm(spec.path)
@@ -187,11 +232,13 @@ def main() -> None:
 
         outputs["error_hint"] += error_hint_records(rows, spec, instruction)
         outputs["preference"] += preference_records(rows, spec, instruction, config.min_gap)
+    # Everything is read and built before anything is written: a bad input leaves the old outputs.
+    outputs["parrot"] = parrot_records([r for task in TASKS for r in outputs[task]], config.eos)
     with atomic_path(OUT_DIR) as tmp:
         tmp.mkdir()
-        for task, records in outputs.items():
-            (tmp / f"{task}.jsonl").write_text("".join(dumps(r) + "\n" for r in records), encoding="utf-8")
-            print(f"instructions: {len(records)} {task} records")
+        for name, records in outputs.items():
+            (tmp / f"{name}.jsonl").write_text("".join(dumps(r) + "\n" for r in records), encoding="utf-8")
+            print(f"instructions: {len(records)} {name} records")
 
 
 if __name__ == "__main__":

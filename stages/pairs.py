@@ -1,13 +1,20 @@
-"""pairs: raw bilingual files -> normalised, validated, de-duplicated, uncontaminated pairs.
+"""pairs: raw bilingual data -> normalised, validated, de-duplicated, uncontaminated pairs.
 
-Writes data/pairs/<src>-<tgt>.jsonl ({id, src_lang, tgt_lang, src, tgt, origin}) and reports/pairs.json,
-which accounts for every line read: kept + each filter's removals = read.
+Each `pairs.inputs` item is read by the reader of its `format` (text, tsv, jsonl, datasets, sacrebleu);
+all readers return the same rows, so cleaning and accounting do not depend on where pairs come from.
+Writes data/pairs/<src>-<tgt>.jsonl ({id, src_lang, tgt_lang, src, tgt, doc, origin}) and
+reports/pairs.json, which accounts for every record read: kept + each filter's removals = read.
+Every input is read and checked before anything is written, so a bad input leaves no output.
 """
 
+import json
+import os
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from stages.core.io import InputError, atomic_path, dumps, read_lines, write_json
 from stages.core.params import PairFiles, load_params
@@ -18,6 +25,15 @@ FILTERS = ("empty", "too_long", "ratio", "duplicate", "contaminated")
 
 _SPACES = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+class Row(NamedTuple):
+    """One raw pair; `where` locates it in its input (a line number, or split:index of a data set)."""
+
+    where: str
+    src: str
+    tgt: str
+    doc: str | None
 
 
 def normalise(text: str, nfc: bool) -> str:
@@ -31,24 +47,220 @@ def text_length(text: str) -> int:
     return cjk + len(_CJK.sub(" ", text).split())
 
 
-def read_pair_files(spec: PairFiles) -> list[tuple[int, str, str]]:
-    """(line number, source, target) from `<path>.<src>` and `<path>.<tgt>`."""
-    src_path, tgt_path = Path(f"{spec.path}.{spec.src_lang}"), Path(f"{spec.path}.{spec.tgt_lang}")
-    for path in (src_path, tgt_path):
-        if not path.exists():
-            raise InputError(path, "file not found (from pairs.inputs)")
+def field_names(spec: PairFiles) -> tuple[str, str]:
+    return spec.src_field or spec.src_lang, spec.tgt_field or spec.tgt_lang
+
+
+def pick_fields(record: dict[str, Any], spec: PairFiles) -> tuple[str, str, str | None]:
+    """(source, target, doc) of one record; ValueError names what is missing or of the wrong type.
+
+    The fields sit at the top level, or (HF/WMT layout) under `translation` when the top level has neither.
+    """
+    src_field, tgt_field = field_names(spec)
+    sides = record
+    if src_field not in record and tgt_field not in record and isinstance(record.get("translation"), dict):
+        sides = record["translation"]
+    values = []
+    for field in (src_field, tgt_field):
+        value = sides.get(field)
+        if value is None:  # absent, or null (a data set's missing struct key reads as None)
+            raise ValueError(f"missing field {field!r}")
+        if not isinstance(value, str):
+            raise ValueError(f"field {field!r} must be a string, not {type(value).__name__}")
+        values.append(value)
+    doc = None
+    if spec.doc_field:
+        if spec.doc_field not in record:
+            raise ValueError(f"missing field {spec.doc_field!r}")
+        doc = record[spec.doc_field]
+    return values[0], values[1], None if doc in (None, "") else str(doc)
+
+
+def _existing(path: Path, key: str = "pairs.inputs") -> Path:
+    if not path.exists():
+        raise InputError(path, f"file not found (from {key})")
+    return path
+
+
+def _records(lines: list[str]) -> list[tuple[int, str]]:
+    """(line number, line) of the non-blank lines; a leading byte-order mark is dropped."""
+    if lines:
+        lines = [lines[0].removeprefix("\ufeff"), *lines[1:]]
+    return [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
+
+
+def read_text(spec: PairFiles) -> list[Row]:
+    """Line-aligned `<path>.<src>` and `<path>.<tgt>`, with document ids from `<path>.docs` if it exists."""
+    src_path = _existing(Path(f"{spec.path}.{spec.src_lang}"))
+    tgt_path = _existing(Path(f"{spec.path}.{spec.tgt_lang}"))
     sources, targets = read_lines(src_path), read_lines(tgt_path)
     if len(sources) != len(targets):
         raise InputError(
             tgt_path, f"{len(targets)} lines, but {src_path} has {len(sources)}: files must be line-aligned"
         )
-    return [(number, s, t) for number, (s, t) in enumerate(zip(sources, targets, strict=True), start=1)]
+    docs_path = Path(f"{spec.path}.docs")
+    docs: list[str | None] = [None] * len(sources)
+    if docs_path.exists():
+        docs = [doc.strip() or None for doc in read_lines(docs_path)]
+        if len(docs) != len(sources):
+            raise InputError(
+                docs_path, f"{len(docs)} lines, but {src_path} has {len(sources)}: files must be line-aligned"
+            )
+    rows = zip(sources, targets, docs, strict=True)
+    return [Row(str(number), s, t, d) for number, (s, t, d) in enumerate(rows, start=1)]
+
+
+def read_tsv(spec: PairFiles) -> list[Row]:
+    """A header row, then one pair per line; split on TAB only, as in the WMT/MQM files (no CSV quoting)."""
+    path = _existing(Path(spec.path))
+    records = _records(read_lines(path))
+    if not records:
+        raise InputError(path, "empty file: expected a header row")
+    header_line, header_text = records[0]
+    header = header_text.split("\t")
+    wanted = [*field_names(spec), *([spec.doc_field] if spec.doc_field else [])]
+    absent = [field for field in wanted if field not in header]
+    if absent:
+        raise InputError(
+            path, f"missing column(s) {', '.join(map(repr, absent))} (header has {header})", header_line
+        )
+    rows = []
+    for number, line in records[1:]:
+        cells = line.split("\t")
+        if len(cells) != len(header):
+            short = (
+                f", missing {', '.join(map(repr, header[len(cells) :]))}" if len(cells) < len(header) else ""
+            )
+            raise InputError(
+                path, f"{len(cells)} TAB-separated fields, header has {len(header)}{short}", number
+            )
+        try:
+            rows.append(Row(str(number), *pick_fields(dict(zip(header, cells, strict=True)), spec)))
+        except ValueError as error:
+            raise InputError(path, str(error), number) from None
+    return rows
+
+
+def read_jsonl(spec: PairFiles) -> list[Row]:
+    """One JSON object per line, fields at the top level or under `translation`."""
+    path = _existing(Path(spec.path))
+    rows = []
+    for number, line in _records(read_lines(path)):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise InputError(path, f"invalid JSON ({error.msg})", number) from None
+        if not isinstance(record, dict):
+            raise InputError(path, "a record must be a JSON object", number)
+        try:
+            rows.append(Row(str(number), *pick_fields(record, spec)))
+        except ValueError as error:
+            raise InputError(path, str(error), number) from None
+    return rows
+
+
+def read_datasets(spec: PairFiles) -> list[Row]:
+    """A Hugging Face data set: a folder written by save_to_disk, or a hub id (network or local cache).
+
+    A folder holding a single Dataset is taken as the split `split` names, so that ids and origins
+    have one shape (`<name>:<split>:<index>`) whatever the folder holds.
+    """
+    import datasets  # imported here: a second of start-up that only this format needs
+
+    folder = Path(spec.path)
+    try:
+        if (folder / "dataset_dict.json").exists() or (folder / "state.json").exists():
+            loaded = datasets.load_from_disk(str(folder))
+        else:
+            loaded = datasets.load_dataset(spec.path, spec.config, split=spec.split)
+    except (OSError, ValueError) as error:  # ConnectionError and FileNotFoundError are OSErrors
+        raise InputError(
+            spec.path,
+            f"cannot load the data set (format datasets): {error}. A hub id needs the network "
+            "(or the Hugging Face cache when HF_HUB_OFFLINE is set); a folder must come from save_to_disk",
+        ) from None
+    if isinstance(loaded, datasets.DatasetDict):
+        if spec.split not in loaded:
+            raise InputError(spec.path, f"no split {spec.split!r} (it has {', '.join(loaded)})")
+        loaded = loaded[spec.split]
+    rows = []
+    for index, record in enumerate(loaded):
+        where = f"{spec.split}:{index}"
+        try:
+            rows.append(Row(where, *pick_fields(record, spec)))
+        except ValueError as error:
+            raise InputError(f"{spec.path}:{where}", str(error)) from None
+    return rows
+
+
+def _offline() -> bool:
+    # The project's one switch for "download nothing"; sacreBLEU itself has none.
+    return os.environ.get("HF_HUB_OFFLINE", "").upper() in {"1", "ON", "YES", "TRUE"}
+
+
+def _sacrebleu_cached(dataset) -> bool:
+    # sacreBLEU keeps each archive it downloads under <SACREBLEU>/<name>/raw and fetches only missing ones.
+    archives = [Path(dataset._rawdir, dataset._get_tarball_filename(url)) for url in dataset.data]
+    return all(path.exists() and path.stat().st_size > 0 for path in archives)
+
+
+def read_sacrebleu(spec: PairFiles) -> list[Row]:
+    """A WMT/FLORES test set through sacreBLEU's downloader: its source and first reference, with doc ids."""
+    from sacrebleu.dataset import DATASETS
+
+    langpair = f"{spec.src_lang}-{spec.tgt_lang}"
+    where = f"{spec.path} (format sacrebleu, {langpair})"
+    dataset = DATASETS.get(spec.path)
+    if dataset is None:
+        raise InputError(where, "not a sacreBLEU test set name (`sacrebleu --list` shows them)")
+    if langpair not in dataset.langpairs:
+        raise InputError(
+            where, f"the test set has no {langpair} (it has {', '.join(sorted(dataset.langpairs))})"
+        )
+    need = f"downloading it needs the network ({', '.join(dataset.data)})"
+    if _offline() and not _sacrebleu_cached(dataset):
+        raise InputError(
+            where, f"not in sacreBLEU's cache ({dataset._outdir}) and {need}, but HF_HUB_OFFLINE is set"
+        )
+    try:
+        files = dict(zip(dataset.fieldnames(langpair), dataset.get_files(langpair), strict=True))
+    except (OSError, SystemExit) as error:  # sacreBLEU exits (after logging why) on SSL and checksum errors
+        detail = "see sacreBLEU's message above" if isinstance(error, SystemExit) else str(error)
+        raise InputError(where, f"{need}, and it failed: {detail}") from None
+    src_path = Path(files["src"])
+    ref_path = Path(next(path for field, path in files.items() if field.startswith("ref")))
+    sources, targets = read_lines(src_path), read_lines(ref_path)
+    docs: list[str | None] = read_lines(files["docid"]) if "docid" in files else [None] * len(sources)
+    if not len(sources) == len(targets) == len(docs):
+        raise InputError(ref_path, f"{len(targets)} lines, but {src_path} has {len(sources)}")
+    rows = zip(sources, targets, docs, strict=True)
+    return [Row(str(number), s, t, d or None) for number, (s, t, d) in enumerate(rows, start=1)]
+
+
+READERS: dict[str, Callable[[PairFiles], list[Row]]] = {
+    "text": read_text,
+    "tsv": read_tsv,
+    "jsonl": read_jsonl,
+    "datasets": read_datasets,
+    "sacrebleu": read_sacrebleu,
+}
+
+
+def read_rows(spec: PairFiles) -> list[Row]:
+    reader = READERS.get(spec.format)
+    if reader is None:  # params validation rejects it first; this guards callers that build specs in code
+        raise InputError(spec.path, f"unknown format {spec.format!r} (one of {', '.join(READERS)})")
+    return reader(spec)
 
 
 def excluded_lines(paths: list[str], nfc: bool) -> set[str]:
     lines: set[str] = set()
     for path in paths:
-        lines.update(normalise(line, nfc) for line in read_lines(path) if line.strip())
+        lines.update(
+            normalise(line, nfc)
+            for line in read_lines(_existing(Path(path), "pairs.exclude"))
+            if line.strip()
+        )
     return lines
 
 
@@ -69,12 +281,13 @@ def reason_to_drop(src: str, tgt: str, seen: set, excluded: set[str], params) ->
 
 
 def clean(spec: PairFiles, excluded: set[str], params) -> tuple[list[dict], dict]:
-    rows = read_pair_files(spec)
+    rows = read_rows(spec)
     removed: Counter = Counter()
     seen: set[tuple[str, str]] = set()
     pairs = []
-    for number, raw_src, raw_tgt in rows:
-        src, tgt = normalise(raw_src, params.nfc), normalise(raw_tgt, params.nfc)
+    name = Path(spec.path).name
+    for row in rows:
+        src, tgt = normalise(row.src, params.nfc), normalise(row.tgt, params.nfc)
         reason = reason_to_drop(src, tgt, seen, excluded, params)
         if reason:
             removed[reason] += 1
@@ -82,29 +295,47 @@ def clean(spec: PairFiles, excluded: set[str], params) -> tuple[list[dict], dict
         seen.add((src, tgt))
         pairs.append(
             {
-                "id": f"{Path(spec.path).name}:{number}",
+                "id": f"{name}:{row.where}",
                 "src_lang": spec.src_lang,
                 "tgt_lang": spec.tgt_lang,
                 "src": src,
                 "tgt": tgt,
-                "origin": f"{spec.path}:{number}",
+                "doc": row.doc,
+                "origin": f"{spec.path}:{row.where}",
             }
         )
     report = {"read": len(rows), "kept": len(pairs), "removed": {name: removed[name] for name in FILTERS}}
     return pairs, report
 
 
+def report_key(spec: PairFiles) -> str:
+    split = f":{spec.split}" if spec.format == "datasets" else ""
+    return f"{spec.src_lang}-{spec.tgt_lang}:{spec.path}{split}"
+
+
 def main() -> None:
     params = load_params().pairs
     excluded = excluded_lines(params.exclude, params.nfc)
     by_direction: dict[str, list[dict]] = {}
+    ids: dict[str, set[str]] = {}
     report: dict[str, dict] = {}
     for spec in params.inputs:
+        key = report_key(spec)
+        if key in report:
+            raise InputError(spec.path, f"listed twice in pairs.inputs ({key})")
         pairs, counts = clean(spec, excluded, params)
         direction = f"{spec.src_lang}-{spec.tgt_lang}"
+        # ids join later stages' records to pairs: two inputs with one file name would collide
+        seen = ids.setdefault(direction, set())
+        clash = next((pair["id"] for pair in pairs if pair["id"] in seen), None)
+        if clash:
+            raise InputError(
+                spec.path, f"id {clash} also comes from another input: give inputs distinct names"
+            )
+        seen.update(pair["id"] for pair in pairs)
         by_direction.setdefault(direction, []).extend(pairs)
-        report[f"{direction}:{spec.path}"] = counts
-        print(f"pairs {spec.path}: read {counts['read']}, kept {counts['kept']}, removed {counts['removed']}")
+        report[key] = counts
+        print(f"pairs {key}: read {counts['read']}, kept {counts['kept']}, removed {counts['removed']}")
     with atomic_path(OUT_DIR) as tmp:
         tmp.mkdir()
         for direction, pairs in by_direction.items():

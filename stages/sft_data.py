@@ -1,20 +1,31 @@
 """sft_data: instruction records, Alpaca and chat threads -> one seeded SFT mix in TRL's formats.
 
+The mix is named as x-LLM names its data: source names joined with `+`, each optionally sliced with
+Python's semantics (`alpaca_en[:1000]+alpaca_zh+translation_ncwm_en-zh`). Aliases (`sft_data.aliases`,
+configs/mixes.yaml) name a source or a whole mix, and may refer to other aliases.
+
 `alpaca` prompt format: every example is `{prompt, completion}` (TRL then trains on the completion only);
 a chat thread gives one example per assistant turn, earlier turns rendered into the input.
 `chat` prompt format: every example is `{messages}` (TRL trains on assistant turns only).
-Each example keeps `source`, the part of the mix it came from.
+Each example keeps `source`, the source of the mix it came from.
 """
 
 import json
 import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from stages.core.io import InputError, atomic_path, dumps, read_jsonl
+from stages.core.langs import is_known
 from stages.core.params import load_params
 from stages.core.prompts import sft_example
 
 OUT_DIR = Path("data/sft")
+PARAMS = "params.yaml"
 INSTRUCTION_FILES = {
     "translation": Path("data/instructions/translation.jsonl"),
     "error_hint": Path("data/instructions/error_hint.jsonl"),
@@ -22,15 +33,225 @@ INSTRUCTION_FILES = {
     "alpaca_translated": Path("data/translated/alpaca.jsonl"),
 }
 THREADS = Path("data/threads/threads.jsonl")
+# Sources with a fixed name; `translation_<src>-<tgt>` and `alpaca_<target_lang>` are added to them.
+FIXED_SOURCES = (*INSTRUCTION_FILES, "alpaca_en", "alpaca_zh", "threads")
+ALPACA_FIELDS = ("instruction", "input", "output")
+# open-chinese/alpaca-chinese-dataset keeps the English fields beside the Chinese ones.
+ALPACA_ZH_FIELDS = ("zh_instruction", "zh_input", "zh_output")
 SPEAKERS = {"user": "User", "assistant": "Assistant", "system": "System"}
+
+_PART = re.compile(r"(?P<name>[\w.-]+)(?P<slice>\[(?P<start>[+-]?\d+)?:(?P<stop>[+-]?\d+)?\])?")
+
+Slice = tuple[int | None, int | None]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One source of a mix and the slices to apply to its records, innermost alias first."""
+
+    name: str
+    slices: tuple[Slice, ...] = ()
+    via: str = field(default="", compare=False)  # the alias chain it came through, for messages
+
+    @property
+    def label(self) -> str:
+        cuts = "".join(f"[{'' if a is None else a}:{'' if b is None else b}]" for a, b in self.slices)
+        return self.name + cuts
+
+
+# --- names -------------------------------------------------------------------------------------------
+
+
+def parse_mix(mix: str, path: str = PARAMS, key: str = "sft_data.mix") -> list[Part]:
+    """`a+b[10:20]+c[:5]` -> its parts; `key` (in `path`) is named when the text is malformed."""
+    parts = []
+    for text in mix.split("+"):
+        match = _PART.fullmatch(text.strip())
+        if not match:
+            raise InputError(
+                path, f"{key}: cannot read {text.strip()!r} in {mix!r} (expected name or name[a:b])"
+            )
+        start, stop = (None if v is None else int(v) for v in match.group("start", "stop"))
+        parts.append(Part(match["name"], () if match["slice"] is None else ((start, stop),)))
+    return parts
+
+
+def is_direction(name: str) -> bool:
+    """`translation_<src>-<tgt>` with known codes (split at any `-`: codes like pt-BR contain one)."""
+    rest = name.removeprefix("translation_")
+    if rest == name:
+        return False
+    return any(is_known(rest[:i]) and is_known(rest[i + 1 :]) for i, c in enumerate(rest) if c == "-")
+
+
+def is_source(name: str, target_lang: str) -> bool:
+    return name in FIXED_SOURCES or name == f"alpaca_{target_lang}" or is_direction(name)
+
+
+def known_sources(target_lang: str) -> list[str]:
+    return [*FIXED_SOURCES, f"alpaca_{target_lang}", "translation_<src>-<tgt>"]
+
+
+def parse_aliases(raw: object, path: str, target_lang: str) -> dict[str, list[Part]]:
+    """Aliases (alias -> a mix string, or a list of them), parsed; an alias must not hide a source."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise InputError(path, "must map alias names to a mix (`a+b[:10]`) or a list of them")
+    aliases = {}
+    for alias, value in raw.items():
+        if not isinstance(alias, str) or not re.fullmatch(r"[\w.-]+", alias):
+            raise InputError(path, f"{alias!r}: an alias name is letters, digits, `_`, `-` and `.`")
+        if is_source(alias, target_lang):
+            raise InputError(path, f"{alias}: is a source name; an alias must not hide it")
+        values = value if isinstance(value, list) else [value]
+        if not values or not all(isinstance(v, str) for v in values):
+            raise InputError(path, f"{alias}: expected a mix string or a list of them, got {value!r}")
+        aliases[alias] = [part for v in values for part in parse_mix(v, path, alias)]
+    return aliases
+
+
+def read_aliases(path: str, target_lang: str) -> dict[str, list[Part]]:
+    if not path:
+        return {}
+    if not Path(path).is_file():
+        raise InputError(PARAMS, f"sft_data.aliases: no such file {path!r}")
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise InputError(path, f"not valid YAML: {error}") from None
+    return parse_aliases(raw, path, target_lang)
+
+
+def expand(
+    parts: list[Part], aliases: dict[str, list[Part]], path: str, chain: tuple[str, ...] = ()
+) -> list[Part]:
+    """Aliases replaced by what they name, recursively; a slice on an alias applies after the alias's own."""
+    expanded = []
+    for part in parts:
+        if part.name not in aliases:
+            expanded.append(Part(part.name, part.slices, " > ".join(chain)))
+            continue
+        if part.name in chain:
+            cycle = " -> ".join([*chain[chain.index(part.name) :], part.name])
+            raise InputError(path, f"alias {part.name!r} refers to itself: {cycle}")
+        inner = expand(aliases[part.name], aliases, path, (*chain, part.name))
+        if part.slices and len(inner) > 1:
+            # Slicing a concatenation is ambiguous (per source, or the joined records?): say so.
+            raise InputError(PARAMS, f"sft_data.mix: {part.label}: alias {part.name!r} names several sources")
+        expanded += [Part(p.name, p.slices + part.slices, p.via) for p in inner]
+    return expanded
+
+
+def resolve_mix(mix: str, aliases: dict[str, list[Part]], aliases_path: str, target_lang: str) -> list[Part]:
+    """The sources a mix name stands for, in order; an unknown name lists the known ones."""
+    parts = expand(parse_mix(mix), aliases, aliases_path)
+    for part in parts:
+        if not is_source(part.name, target_lang):
+            where = f" (in alias {part.via})" if part.via else ""
+            known = ", ".join(known_sources(target_lang))
+            alias_names = ", ".join(aliases) or "none"
+            raise InputError(
+                PARAMS,
+                f"sft_data.mix: unknown source {part.name!r}{where}; known: {known}; "
+                f"aliases in {aliases_path or '(no sft_data.aliases)'}: {alias_names}",
+            )
+    return parts
+
+
+def check_counts(counts: dict[str, int], parts: list[Part]) -> None:
+    """A count for a source the mix does not use is a typo, not a no-op."""
+    names = list(dict.fromkeys(p.name for p in parts))
+    for name in counts:
+        if name not in names:
+            raise InputError(
+                PARAMS, f"sft_data.counts.{name}: not a source of sft_data.mix ({', '.join(names)})"
+            )
+
+
+# --- records -----------------------------------------------------------------------------------------
+
+
+def read_alpaca(path: str | Path, fields: tuple[str, str, str] = ALPACA_FIELDS) -> list[dict]:
+    """A JSON list of Alpaca records as `{instruction, input, output}`; `fields` name them in the file."""
+    try:
+        records = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise InputError(path, f"invalid JSON ({error.msg})", error.lineno) from None
+    if not isinstance(records, list):
+        raise InputError(path, "expected a JSON list of Alpaca records")
+    instruction, input, output = fields
+    result = []
+    for index, record in enumerate(records):
+        # Alpaca records often leave out an empty input; instruction and output are required.
+        missing = [f for f in (instruction, output) if not isinstance(record, dict) or f not in record]
+        if missing:
+            raise InputError(path, f"record {index}: missing field(s) {', '.join(missing)}")
+        result.append(
+            {"instruction": record[instruction], "input": record.get(input, ""), "output": record[output]}
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Where the sources are read from, as the parameters say."""
+
+    target_lang: str
+    alpaca_en: str
+    alpaca_zh: str
+
+
+def _existing(path: str | Path, name: str) -> Path:
+    if not Path(path).is_file():
+        raise InputError(path, f"missing: source {name!r} of sft_data.mix reads it")
+    return Path(path)
+
+
+def source_records(name: str, inputs: Inputs, cache: dict[Path, list[dict]]) -> list[dict]:
+    """The records of one source (threads for `threads`, instruction records otherwise)."""
+
+    def jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:
+        if path not in cache:
+            cache[path] = read_jsonl(_existing(path, name), required=required)
+        return cache[path]
+
+    if name == "alpaca_zh" and inputs.alpaca_zh:
+        return read_alpaca(_existing(inputs.alpaca_zh, name), ALPACA_ZH_FIELDS)
+    if name == "alpaca_en":
+        return read_alpaca(_existing(inputs.alpaca_en, name))
+    if name == "threads":
+        return jsonl(THREADS, ("messages",))
+    if name == f"alpaca_{inputs.target_lang}":
+        name = "alpaca_translated"
+    if name in INSTRUCTION_FILES:
+        return jsonl(INSTRUCTION_FILES[name], ALPACA_FIELDS)
+    if name == "alpaca_zh":
+        raise InputError(
+            PARAMS, "sft_data.alpaca_zh: empty, but sft_data.mix uses alpaca_zh: set it to the file"
+        )
+    if is_direction(name):
+        records = jsonl(INSTRUCTION_FILES["translation"], ALPACA_FIELDS)
+        # instructions writes `source: translation_<src>-<tgt>` on every translation record.
+        chosen = [r for r in records if r.get("source") == name]
+        if not chosen:
+            found = sorted({str(r.get("source")) for r in records})
+            raise InputError(
+                INSTRUCTION_FILES["translation"], f"no {name} records (found: {', '.join(found)})"
+            )
+        return chosen
+    raise InputError(PARAMS, f"sft_data.mix: unknown source {name!r}")
+
+
+def apply_slices(records: list, slices: tuple[Slice, ...]) -> list:
+    for start, stop in slices:
+        records = records[start:stop]
+    return records
 
 
 def instruction_examples(records: list[dict], prompt_format: str, source: str) -> list[dict]:
     return [
-        dict(
-            sft_example(r["instruction"], r["input"], r["output"], prompt_format),
-            source=r.get("source", source),
-        )
+        dict(sft_example(r["instruction"], r["input"], r["output"], prompt_format), source=source)
         for r in records
     ]
 
@@ -49,21 +270,10 @@ def thread_examples(thread: dict, prompt_format: str) -> list[dict]:
     return examples
 
 
-def load_source(name: str, prompt_format: str, alpaca_en: str) -> list[dict]:
-    if name in INSTRUCTION_FILES:
-        records = read_jsonl(INSTRUCTION_FILES[name], required=("instruction", "input", "output"))
-        return instruction_examples(records, prompt_format, name)
-    if name == "alpaca_en":
-        records = json.loads(Path(alpaca_en).read_text(encoding="utf-8"))
-        return instruction_examples(records, prompt_format, "alpaca_en")
+def to_examples(name: str, records: list[dict], prompt_format: str) -> list[dict]:
     if name == "threads":
-        return [
-            ex
-            for thread in read_jsonl(THREADS, required=("messages",))
-            for ex in thread_examples(thread, prompt_format)
-        ]
-    known = ", ".join([*INSTRUCTION_FILES, "alpaca_en", "threads"])
-    raise InputError("params.yaml", f"sft_data.sources.{name}: unknown source (known: {known})")
+        return [ex for thread in records for ex in thread_examples(thread, prompt_format)]
+    return instruction_examples(records, prompt_format, name)
 
 
 def take(examples: list[dict], count: int, rng: random.Random) -> list[dict]:
@@ -75,16 +285,43 @@ def take(examples: list[dict], count: int, rng: random.Random) -> list[dict]:
     return examples * (count // len(examples)) + rng.sample(examples, count % len(examples))
 
 
+def build_mix(
+    parts: list[Part],
+    counts: dict[str, int],
+    records_of: Callable[[str], list[dict]],
+    prompt_format: str,
+    rng: random.Random,
+) -> list[dict]:
+    """Each part sliced, turned into examples and sampled, in mix order; then shuffled."""
+    mix = []
+    for part in parts:
+        records = records_of(part.name)
+        examples = to_examples(part.name, apply_slices(records, part.slices), prompt_format)
+        count = counts.get(part.name, -1)
+        if count > 0 and not examples:
+            raise InputError(
+                PARAMS, f"sft_data.counts.{part.name}: {count} asked for, but {part.label} is empty"
+            )
+        chosen = take(examples, count, rng)
+        via = f" (via {part.via})" if part.via else ""
+        sliced = f", sliced from {len(records)} records" if part.slices else ""
+        print(f"sft_data: {part.label}{via}: {len(chosen)} of {len(examples)} examples{sliced}")
+        mix += chosen
+    rng.shuffle(mix)
+    return mix
+
+
 def main() -> None:
     params = load_params()
     config, rng = params.sft_data, random.Random(params.base.seed)
-    mix = []
-    for name, count in config.sources.items():
-        examples = load_source(name, params.base.prompt_format, params.translate.alpaca)
-        chosen = take(examples, count, rng)
-        print(f"sft_data: {name}: {len(chosen)} of {len(examples)} examples")
-        mix += chosen
-    rng.shuffle(mix)
+    target_lang = params.base.target_lang
+    aliases = read_aliases(config.aliases, target_lang)
+    parts = resolve_mix(config.mix, aliases, config.aliases, target_lang)
+    check_counts(config.counts, parts)
+    inputs, cache = Inputs(target_lang, params.translate.alpaca, config.alpaca_zh), {}
+    mix = build_mix(
+        parts, config.counts, lambda name: source_records(name, inputs, cache), params.base.prompt_format, rng
+    )
     eval_size = round(len(mix) * config.eval_share)
     with atomic_path(OUT_DIR) as tmp:
         tmp.mkdir()

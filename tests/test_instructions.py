@@ -1,9 +1,15 @@
+import itertools
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
 import pytest
 
 from stages import instructions
 from stages.core.io import InputError, read_jsonl
-from stages.core.prompts import HINTS
+from stages.core.prompts import HINTS, alpaca_prompt
 
+from .conftest import ROOT
 from .helpers import write_lines, write_params
 
 HEADER = "\t".join(instructions.MQM_COLUMNS)
@@ -99,3 +105,261 @@ def test_published_mqm_scores_are_reproduced(shared_data):
         assert published and len(published) == len(ours)
         for key, value in published.items():
             assert ours[key] == pytest.approx(value, abs=1e-6), key
+
+
+def test_neutral_only_rating_is_one_clean_record(in_tmp):
+    src = "The dog sleeps."
+    rows = [
+        HEADER,
+        f"sys\tdoc1\t1\t1\tr1\t{src}\tDer <v>Hund</v> schläft.\tStyle/Awkward\tNeutral",
+        f"sys\tdoc1\t1\t1\tr1\t{src}\tDer Hund <v>schläft</v>.\tStyle/Awkward\tNeutral",
+    ]
+    write_lines(Path("mqm.tsv"), rows)
+    spec = instructions.MqmFile(path="mqm.tsv", src_lang="en", tgt_lang="de")
+    [record] = instructions.error_hint_records(instructions.read_mqm("mqm.tsv"), spec, lambda: "T.")
+    assert (record["hint"], record["output"]) == (HINTS["no_errors"], "Der Hund schläft.")
+
+
+# --- document context (ParroT's max_context) ---
+
+
+def test_with_context_takes_the_last_lines_of_the_document():
+    assert instructions.with_context(["a", "b", "c"], "d", 2, " ") == "b c d"
+    assert instructions.with_context(["a", "b", "c"], "d", 0, " ") == "d"
+    assert instructions.with_context(["a"], "d", 3, "\n") == "a\nd"  # fewer at a document's start
+    assert instructions.with_context([], "d", 3, "\n") == "d"
+
+
+def _pair(number: int, doc: str | None) -> dict:
+    record = {
+        "id": f"p:{number}",
+        "src_lang": "en",
+        "tgt_lang": "de",
+        "src": f"s{number}",
+        "tgt": f"t{number}",
+    }
+    if doc is not None:
+        record["doc"] = doc
+    return record
+
+
+def _context_options(lines: list[str], current: str, max_context: int) -> dict[str, tuple[int, str]]:
+    """Every text the record may hold -> the (lines used, separator) that gives it."""
+    options = {}
+    for count in range(min(max_context, len(lines)) + 1):
+        for separator in ("\n", " "):
+            options[instructions.with_context(lines, current, count, separator)] = (count, separator)
+    return options
+
+
+def test_context_comes_from_earlier_lines_of_the_same_document():
+    import random
+
+    docs = ["a", "a", "b", "a", None, "b", "a", "a", "a", "a"] * 20
+    pairs = [_pair(number, doc) for number, doc in enumerate(docs)]
+    records = instructions.translation_records(pairs, "both", ["[SRC]>[TGT]"], "en", random.Random(0), 3)
+    assert len(records) == 2 * len(pairs)
+    counts, separators = set(), set()
+    for number, (forward, backward) in enumerate(zip(records[::2], records[1::2], strict=True)):
+        doc = docs[number]
+        before = [n for n in range(number) if doc is not None and docs[n] == doc]
+        src_lines, tgt_lines = [f"s{n}" for n in before], [f"t{n}" for n in before]
+        # Input and output hold the same lines of the same document, source and target side.
+        chosen = _context_options(src_lines, f"s{number}", 3)[forward["input"]]
+        assert _context_options(tgt_lines, f"t{number}", 3)[forward["output"]] == chosen
+        chosen_back = _context_options(tgt_lines, f"t{number}", 3)[backward["input"]]
+        assert _context_options(src_lines, f"s{number}", 3)[backward["output"]] == chosen_back
+        if doc is None:
+            assert (forward["input"], forward["output"]) == (f"s{number}", f"t{number}")
+        counts |= {chosen[0], chosen_back[0]}
+        separators |= {chosen[1], chosen_back[1]} if chosen[0] else set()
+    assert counts == {0, 1, 2, 3} and separators == {"\n", " "}  # both drawn, every count used
+
+
+def test_no_context_by_default_and_without_doc():
+    import random
+
+    with_docs = [_pair(number, "a") for number in range(30)]
+    without = [_pair(number, None) for number in range(30)]
+    templates = ["[SRC] to [TGT]", "From [SRC] into [TGT]", "[TGT] from [SRC]"]
+    off = instructions.translation_records(with_docs, "both", templates, "en", random.Random(1))
+    plain = instructions.translation_records(without, "both", templates, "en", random.Random(1), 3)
+    assert (
+        [r["input"] for r in off]
+        == [r["input"] for r in plain]
+        == [text for number in range(30) for text in (f"s{number}", f"t{number}")]
+    )
+    # max_context 0 draws nothing extra: the instructions equal the stage's former output.
+    rng = random.Random(1)
+    assert [r["instruction"] for r in off] == [
+        instructions.render_instruction(rng.choice(templates), *langs, "en")
+        for _ in range(30)
+        for langs in (("en", "de"), ("de", "en"))
+    ]
+
+
+# --- instruction language ---
+
+ZH_TEMPLATES = ROOT / "configs" / "templates" / "translate.zh.txt"
+
+
+def test_zh_templates_render_chinese_language_names():
+    templates = instructions.read_templates(str(ZH_TEMPLATES))
+    assert len(templates) >= 20 and len(set(templates)) == len(templates)
+    for template in templates:
+        rendered = instructions.render_instruction(template, "en", "de", "zh")
+        assert "英语" in rendered and "德语" in rendered and "[" not in rendered, rendered
+
+
+def test_stage_with_zh_instructions_and_parrot_export(in_tmp):
+    write_lines(in_tmp / "mqm.tsv", _mqm_rows())
+    pairs = [json.dumps(_pair(number, "d"), ensure_ascii=False) for number in range(5)]
+    write_lines(in_tmp / "data/pairs/en-de.jsonl", pairs)
+    write_params(
+        in_tmp,
+        instructions={
+            "templates": str(ZH_TEMPLATES),
+            "instruction_lang": "zh",
+            "directions": "forward",
+            "max_context": 3,
+            "eos": "<|end|>",
+            "mqm": [{"path": "mqm.tsv", "src_lang": "en", "tgt_lang": "de"}],
+        },
+    )
+    instructions.main()
+    out = in_tmp / "data/instructions"
+    records = [r for task in instructions.TASKS for r in read_jsonl(out / f"{task}.jsonl")]
+    assert {r["task"] for r in records} == set(instructions.TASKS)
+    for record in records:
+        assert "英语" in record["instruction"] and "德语" in record["instruction"], record
+    parrot = read_jsonl(out / "parrot.jsonl")
+    assert len(parrot) == len(records) == 5 + 5 + 1
+    for record, line in zip(records, parrot, strict=True):
+        assert set(line) == {"prefix", "text"}
+        assert line["prefix"] == alpaca_prompt(record["instruction"], record["input"])
+        assert line["prefix"].endswith("### Response:") and "### Input:\n" in line["prefix"]
+        assert line["text"] == record["output"] + "<|end|>"
+
+
+def test_parrot_records_without_input_use_the_no_input_prompt():
+    [line] = instructions.parrot_records([{"instruction": "Say hi.", "input": "", "output": "Hi"}], "</s>")
+    assert line == {
+        "prefix": "Below is an instruction that describes a task. Write a response that appropriately "
+        "completes the request.\n\n### Instruction:\nSay hi.\n\n### Response:",
+        "text": "Hi</s>",
+    }
+
+
+# --- malformed MQM through the stage ---
+
+
+@pytest.mark.parametrize(
+    ("line", "broken", "message"),
+    [
+        (0, lambda row: row.replace("severity", "level"), r"mqm.tsv:1: header must be the MQM columns"),
+        (3, lambda row: row + "\textra", r"mqm.tsv:4: 10 TAB-separated fields, expected 9"),
+    ],
+)
+def test_malformed_mqm_stops_the_stage_and_writes_nothing(in_tmp, line, broken, message):
+    rows = _mqm_rows()
+    rows[line] = broken(rows[line])
+    write_lines(in_tmp / "mqm.tsv", rows)
+    write_lines(in_tmp / "data/pairs/en-de.jsonl", [json.dumps(_pair(1, None))])
+    write_params(
+        in_tmp,
+        instructions={
+            "templates": str(ZH_TEMPLATES),
+            "mqm": [{"path": "mqm.tsv", "src_lang": "en", "tgt_lang": "de"}],
+        },
+    )
+    with pytest.raises(InputError, match=message):
+        instructions.main()
+    assert not (in_tmp / "data/instructions").exists()
+    assert [p.name for p in (in_tmp / "data").iterdir()] == ["pairs"]  # no temporary leftovers
+
+
+# --- the shared MQM samples ---
+
+MQM_SAMPLES = [
+    (
+        "mqm_newstest2020_zhen.first32segs.tsv",
+        "mqm_newstest2020_zhen.avg_seg_scores.first32segs.tsv",
+        "zh",
+        "en",
+    ),
+    (
+        "mqm_newstest2020_ende.first70segs.tsv",
+        "mqm_newstest2020_ende.avg_seg_scores.first70segs.tsv",
+        "en",
+        "de",
+    ),
+]
+
+
+def _rows_and_spec(shared_data, tsv: str, src: str, tgt: str) -> tuple[list[dict], instructions.MqmFile]:
+    path = str(shared_data / "mqm" / tsv)
+    return instructions.read_mqm(path), instructions.MqmFile(path=path, src_lang=src, tgt_lang=tgt)
+
+
+@pytest.mark.parametrize(("tsv", "_scores", "src", "tgt"), MQM_SAMPLES)
+def test_shared_mqm_error_hints_match_their_rows(shared_data, tsv, _scores, src, tgt):
+    rows, spec = _rows_and_spec(shared_data, tsv, src, tgt)
+    records = instructions.error_hint_records(rows, spec, lambda: "Translate.")
+    by_id = Counter(r["id"] for r in records)
+    assert max(by_id.values()) == 1
+    records_by_id = {r["id"]: r for r in records}
+    # Written from the data README, not from the stage's helpers.
+    expected_errors, clean_ratings = Counter(), defaultdict(list)
+    for row in rows:
+        clean_ratings[(row["system"], row["seg_id"], row["rater"])].append(row)
+        non_translation = row["category"] == "Non-translation!"
+        if row["severity"] not in ("Major", "Minor") and not non_translation:
+            assert row["severity"] in ("Neutral", "no-error"), row
+            continue
+        severity = "major" if non_translation else row["severity"].lower()
+        hint = f"A translation with {severity} {row['category'].lower()} errors could be"
+        expected_errors[(row["source"], row["target"], hint)] += 1
+        base = f"mqm:{tsv}:{row['system']}:{row['seg_id']}:{row['rater']}"
+        record = records_by_id[f"{base}:{row['line']}"]  # this row's own record
+        assert (record["output"], record["hint"]) == (row["target"], hint)
+        assert record["input"] == f"{row['source']}\n\n### Hint: {hint}"
+    clean = [r for r in records if r["hint"] == HINTS["no_errors"]]
+    errors = Counter(
+        (r["input"].split("\n\n### Hint: ")[0], r["output"], r["hint"])
+        for r in records
+        if r["hint"] != HINTS["no_errors"]
+    )
+    assert errors == expected_errors  # one record per error row, one for one
+    expected_clean = Counter()
+    for rating in clean_ratings.values():
+        if all(row["severity"] in ("no-error", "Neutral") for row in rating):
+            target = rating[0]["target"].replace("<v>", "").replace("</v>", "")
+            expected_clean[(rating[0]["source"], target)] += 1
+    assert Counter((r["input"].split("\n\n### Hint: ")[0], r["output"]) for r in clean) == expected_clean
+    assert all("<v>" not in r["output"] and "</v>" not in r["output"] for r in clean)
+    assert len(records) == sum(expected_errors.values()) + sum(expected_clean.values())
+    assert expected_errors and expected_clean
+
+
+@pytest.mark.parametrize(("tsv", "scores", "src", "tgt"), MQM_SAMPLES)
+@pytest.mark.parametrize("min_gap", [0.5, 1.0, 5.0])
+def test_shared_mqm_preference_pairs_follow_published_scores(shared_data, tsv, scores, src, tgt, min_gap):
+    rows, spec = _rows_and_spec(shared_data, tsv, src, tgt)
+    in_tsv = {(row["system"], row["seg_id"]) for row in rows}
+    published: dict[str, dict[str, float]] = defaultdict(dict)
+    for line in (shared_data / "mqm" / scores).read_text(encoding="utf-8").splitlines()[1:]:
+        system, score, seg = line.split()
+        # The score files cover more systems/segments than the TSV prefix; "None" is unscored.
+        if score != "None" and (system, seg) in in_tsv:
+            published[seg][system] = float(score)
+    expected = set()
+    for seg, systems in published.items():
+        for first, second in itertools.combinations(sorted(systems), 2):
+            gap = systems[first] - systems[second]
+            # Published scores are rounded to 6 decimals; true gaps are multiples of 1/30.
+            if abs(gap) >= min_gap - 1e-5:
+                better, worse = (first, second) if gap > 0 else (second, first)
+                expected.add(f"mqm:{tsv}:{seg}:{better}>{worse}")
+    records = instructions.preference_records(rows, spec, lambda: "Translate.", min_gap)
+    assert len(records) == len(expected) > 0
+    assert {r["id"] for r in records} == expected

@@ -24,13 +24,12 @@ pytestmark = pytest.mark.slow
 FAST = {
     "embedded": {"translator_steps": 40},
     "sft_data": {
-        "sources": {
+        "counts": {
             "translation": 300,
             "error_hint": 20,
             "preference": 10,
             "alpaca_en": 10,
             "alpaca_translated": 10,
-            "threads": -1,
         }
     },
     "sft": {"epochs": 1, "batch_size": 16},

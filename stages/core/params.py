@@ -50,11 +50,30 @@ class Embedded(Group):
 
 
 class PairFiles(Group):
-    path: str  # line-aligned files <path>.<src_lang> and <path>.<tgt_lang>
+    # text: line-aligned <path>.<src_lang>/<path>.<tgt_lang> (+ optional <path>.docs); tsv, jsonl: one file;
+    # datasets: a hub id or a save_to_disk folder; sacrebleu: a test set name (wmt20, flores200, …)
+    format: Literal["text", "tsv", "jsonl", "datasets", "sacrebleu"] = "text"
+    path: str
     src_lang: str
     tgt_lang: str
+    src_field: str | None = None  # tsv/jsonl/datasets: column of the source (default: src_lang)
+    tgt_field: str | None = None  # … of the target (default: tgt_lang)
+    doc_field: str | None = None  # … of the document id (default: none)
+    split: str = "train"  # datasets: the split to read
+    config: str | None = None  # datasets: the hub configuration (de-en for wmt/wmt19)
 
     _langs = field_validator("src_lang", "tgt_lang")(_language)
+
+    @field_validator("src_field", "tgt_field", "doc_field", "split", "config")
+    @classmethod
+    def _fits_format(cls, value, info):
+        # Only keys written in params.yaml get here (defaults are not validated): a key the format
+        # would silently ignore is a mistake worth naming.
+        allowed = ("tsv", "jsonl", "datasets") if info.field_name.endswith("_field") else ("datasets",)
+        given = info.data.get("format")
+        if given is not None and given not in allowed:
+            raise ValueError(f"applies to format {' or '.join(allowed)} only, not {given!r}")
+        return value
 
 
 class Pairs(Group):
@@ -80,6 +99,8 @@ class Instructions(Group):
     instruction_lang: Literal["en", "zh"] = "en"
     mqm: list[MqmFile] = []
     min_gap: float = Field(default=1.0, ge=0)
+    max_context: int = Field(default=0, ge=0)  # preceding lines of the same document (ParroT: 3; 0: off)
+    eos: str = "</s>"  # appended to each response in parrot.jsonl, as ParroT's training files do
 
 
 class Translate(Group):
@@ -100,8 +121,19 @@ class Threads(Group):
 
 
 class SftData(Group):
-    sources: dict[str, int]  # source -> records to take (-1: all)
+    mix: str = Field(min_length=1)  # x-LLM-style: sources and aliases joined by "+", each optionally [a:b]
+    counts: dict[str, int] = {}  # source -> examples to take after slicing (-1 or absent: all; more: repeats)
+    aliases: str = "configs/mixes.yaml"  # alias -> a mix or a list of them; "" for none
+    alpaca_zh: str = ""  # Chinese Alpaca, open-chinese/alpaca-chinese-dataset layout (zh_* fields); "": none
     eval_share: float = Field(ge=0, lt=1)
+
+    @field_validator("counts")
+    @classmethod
+    def _counts(cls, counts: dict[str, int]) -> dict[str, int]:
+        bad = [name for name, count in counts.items() if count < -1]
+        if bad:
+            raise ValueError(f"{', '.join(bad)}: a count is -1 (all) or a number of examples")
+        return counts
 
 
 class Sft(Group):
