@@ -2,12 +2,15 @@
 
 Run as `python -m stages.infer --model {base,sft} --hint {none,no_errors,minor,major,preferred}`: one
 DVC matrix cell loads its model once. Batches are sorted by length with left padding under a token
-budget. Writes data/hyps/<model>/<hint>/<testset>.jsonl ({id, testset, model, hint, src_lang, tgt_lang,
-src, ref, prompt, raw, hyp}), a plain <testset>.hyp, and settings.json with the generation settings.
+budget (`infer.batch_tokens`). Generation settings come from `infer.preset`, each key written in
+params.yaml (not null) overriding the preset's. Writes data/hyps/<model>/<hint>/<testset>.jsonl ({id,
+testset, model, hint, src_lang, tgt_lang, src, ref, refs (only with several references), prompt, raw,
+hyp}), a plain <testset>.hyp, and settings.json with the resolved generation settings.
 """
 
 import argparse
 import time
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import torch
@@ -33,29 +36,72 @@ def model_path(name: str, params) -> str:
     return params.base.model if name == "base" else SFT_MODEL
 
 
-def length_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
-    """Indices sorted by length, longest first, so each batch pads little and OOM shows early."""
+@dataclass(frozen=True)
+class Generation:
+    """Resolved generation settings: what model.generate is given."""
+
+    max_new_tokens: int
+    num_beams: int
+    do_sample: bool
+    temperature: float  # used only when sampling
+    top_p: float  # used only when sampling
+
+
+# ParroT's inference.py: `--search-algorithm beam` (its default) is 4 beams, `sample` is nucleus sampling
+# at temperature 0.1; both cap at 256 new tokens. Its beam config also carries temperature 0.1 and
+# top_p 0.9, inert unless sampling is turned on, as they would be in ParroT.
+PRESETS: dict[str, Generation] = {
+    "greedy": Generation(max_new_tokens=256, num_beams=1, do_sample=False, temperature=1.0, top_p=1.0),
+    "parrot_beam": Generation(max_new_tokens=256, num_beams=4, do_sample=False, temperature=0.1, top_p=0.9),
+    "parrot_sample": Generation(max_new_tokens=256, num_beams=1, do_sample=True, temperature=0.1, top_p=0.9),
+}
+GENERATION_KEYS = tuple(field.name for field in fields(Generation))
+
+
+def resolve_generation(config) -> Generation:
+    """The preset's settings, with every key written in `infer` (not None) taking precedence."""
+    explicit = {key: getattr(config, key) for key in GENERATION_KEYS if getattr(config, key) is not None}
+    return replace(PRESETS[config.preset], **explicit)
+
+
+def token_batches(lengths: list[int], batch_tokens: int) -> list[list[int]]:
+    """Indices sorted by length, longest first, cut so that padded length x rows stays within budget.
+
+    Longest first: each batch's first prompt sets its padded length, and OOM shows on the first batch.
+    A prompt longer than the budget alone still has to be translated, so it goes in a batch by itself.
+    """
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    batches: list[list[int]] = []
+    for index in order:
+        if batches and lengths[batches[-1][0]] * (len(batches[-1]) + 1) <= batch_tokens:
+            batches[-1].append(index)
+        else:
+            batches.append([index])
+    return batches
 
 
 @torch.inference_mode()
-def generate(model, tokenizer, prompts: list[str], config, seed: int) -> list[str]:
+def generate(
+    model, tokenizer, prompts: list[str], generation: Generation, batch_tokens: int, seed: int
+) -> list[str]:
+    """The decoded new tokens of each prompt, in the prompts' order."""
     lengths = [len(ids) for ids in tokenizer(prompts)["input_ids"]]
     outputs: list[str] = [""] * len(prompts)
     with tqdm(total=len(prompts), desc="infer", unit="sent") as bar:
-        for batch in length_batches(lengths, config.batch_size):
+        for batch in token_batches(lengths, batch_tokens):
+            # Reseeded per batch: a batch's samples do not depend on how many batches came before.
             torch.manual_seed(seed)
             encoded = tokenizer(
                 [prompts[i] for i in batch], return_tensors="pt", padding=True, return_token_type_ids=False
             ).to(model.device)
             generated = model.generate(
                 **encoded,
-                max_new_tokens=config.max_new_tokens,
-                num_beams=config.num_beams,
-                do_sample=config.do_sample,
-                temperature=config.temperature if config.do_sample else None,
-                top_p=config.top_p if config.do_sample else None,
+                max_new_tokens=generation.max_new_tokens,
+                num_beams=generation.num_beams,
+                do_sample=generation.do_sample,
+                # None when greedy: transformers warns about sampling settings it would ignore.
+                temperature=generation.temperature if generation.do_sample else None,
+                top_p=generation.top_p if generation.do_sample else None,
                 eos_token_id=tokenizer.eos_token_id,
                 pad_token_id=tokenizer.pad_token_id,
             )
@@ -68,31 +114,49 @@ def generate(model, tokenizer, prompts: list[str], config, seed: int) -> list[st
     return outputs
 
 
+def read_test_set(name: str, spec) -> tuple[list[str], list[list[str]]]:
+    """Sources and reference streams (one list per reference file, in order), all of the same length."""
+    sources = read_lines(spec.src)
+    refs = [read_lines(path) for path in spec.refs]
+    for path, lines in zip(spec.refs, refs, strict=True):
+        if len(lines) != len(sources):
+            raise InputError(path, f"{len(lines)} lines, but {spec.src} has {len(sources)} (test set {name})")
+    return sources, refs
+
+
+def hypothesis_record(
+    name: str, index: int, spec, model_name: str, hint: str, src: str, refs: list[str], prompt: str, raw: str
+) -> dict:
+    """One hypothesis; `refs` only with several references, so single-reference records stay as they were."""
+    record = {
+        "id": f"{name}:{index + 1}",
+        "testset": name,
+        "model": model_name,
+        "hint": hint,
+        "src_lang": spec.src_lang,
+        "tgt_lang": spec.tgt_lang,
+        "src": src,
+        "ref": refs[0],
+    }
+    if len(refs) > 1:
+        record["refs"] = refs
+    return record | {"prompt": prompt, "raw": raw, "hyp": postprocess(raw)}
+
+
 def hypotheses(name: str, spec, model_name: str, hint: str, tokenizer, model, params) -> list[dict]:
-    sources, refs = read_lines(spec.src), read_lines(spec.ref)
-    if len(sources) != len(refs):
-        raise InputError(spec.ref, f"{len(refs)} lines, but {spec.src} has {len(sources)} (test set {name})")
+    sources, refs = read_test_set(name, spec)
     instruction = render_instruction(INFERENCE_INSTRUCTION, spec.src_lang, spec.tgt_lang)
     prompts = [
         inference_prompt(tokenizer, instruction, with_hint(src, HINTS[hint]), params.base.prompt_format)
         for src in sources
     ]
-    raws = generate(model, tokenizer, prompts, params.infer, params.base.seed)
+    config = params.infer
+    raws = generate(
+        model, tokenizer, prompts, resolve_generation(config), config.batch_tokens, params.base.seed
+    )
     return [
-        {
-            "id": f"{name}:{i + 1}",
-            "testset": name,
-            "model": model_name,
-            "hint": hint,
-            "src_lang": spec.src_lang,
-            "tgt_lang": spec.tgt_lang,
-            "src": src,
-            "ref": ref,
-            "prompt": prompt,
-            "raw": raw,
-            "hyp": postprocess(raw),
-        }
-        for i, (src, ref, prompt, raw) in enumerate(zip(sources, refs, prompts, raws, strict=True))
+        hypothesis_record(name, i, spec, model_name, hint, src, [stream[i] for stream in refs], prompt, raw)
+        for i, (src, prompt, raw) in enumerate(zip(sources, prompts, raws, strict=True))
     ]
 
 
@@ -113,7 +177,14 @@ def main() -> None:
             (tmp / f"{name}.jsonl").write_text("".join(dumps(r) + "\n" for r in records), encoding="utf-8")
             (tmp / f"{name}.hyp").write_text("".join(r["hyp"] + "\n" for r in records), encoding="utf-8")
             count += len(records)
-        settings = {"model": path, "hint": args.hint, **params.infer.model_dump(exclude={"testsets"})}
+        config = params.infer
+        settings = {
+            "model": path,
+            "hint": args.hint,
+            "preset": config.preset,
+            "batch_tokens": config.batch_tokens,
+            **asdict(resolve_generation(config)),
+        }
         (tmp / "settings.json").write_text(dumps(settings) + "\n", encoding="utf-8")
     print(
         f"infer {args.model}/{args.hint}: {count} sentences, {count / (time.perf_counter() - started):.1f}/s"

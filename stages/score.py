@@ -1,7 +1,9 @@
-"""score: every hypothesis file -> BLEU, chrF and COMET per test set x model x hint, and one MLflow run.
+"""score: every hypothesis file -> BLEU, chrF (chrF++, TER), COMET and the off-target rate per cell.
 
-Writes reports/metrics.json (testset -> model -> hint -> metric), reports/scores.md (a table per test set,
-with the gain over the base model), reports/bleu.csv for `dvc plots`, and reports/signatures.json.
+A cell is test set x model x hint. Writes reports/metrics.json (testset -> model -> hint -> metric),
+reports/scores.md (a table per test set, with the gain over the base model), reports/bleu.csv for
+`dvc plots`, reports/signatures.json (testset -> model -> hint -> metric -> signature), and
+reports/segments.jsonl (one record per hypothesis, for error analysis); and logs one MLflow run.
 """
 
 import csv
@@ -9,9 +11,10 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from stages.core import langid
 from stages.core.comet import comet_scores
-from stages.core.io import atomic_path, read_jsonl, write_json, write_text
-from stages.core.metrics import corpus_scores
+from stages.core.io import atomic_path, read_jsonl, write_json, write_jsonl, write_text
+from stages.core.metrics import comet_signature, corpus_scores, sentence_scores
 from stages.core.params import load_params, load_raw
 from stages.core.prompts import HINTS
 from stages.core.tracking import log_run
@@ -21,23 +24,65 @@ METRICS = Path("reports/metrics.json")
 TABLE = Path("reports/scores.md")
 PLOT = Path("reports/bleu.csv")
 SIGNATURES = Path("reports/signatures.json")
-METRIC_NAMES = {"bleu": "BLEU", "chrf": "chrF", "comet": "COMET"}
+SEGMENTS = Path("reports/segments.jsonl")
+METRIC_NAMES = {
+    "bleu": "BLEU",
+    "chrf": "chrF",
+    "chrfpp": "chrF++",
+    "ter": "TER",
+    "comet": "COMET",
+    "off_target": "off-target",
+}
+LOWER_IS_BETTER = ("ter", "off_target")
 
 
 def hypothesis_files() -> list[Path]:
     return sorted(HYPS.glob("*/*/*.jsonl"))
 
 
-def score_cell(records: list[dict], config) -> tuple[dict, dict]:
-    hyps, refs = [r["hyp"] for r in records], [r["ref"] for r in records]
-    scores = corpus_scores(hyps, [refs], records[0]["tgt_lang"], config.bleu_tokenize)
+def reference_streams(records: list[dict]) -> list[list[str]]:
+    """sacreBLEU's reference streams of a cell: each record's `refs` in order when present, else `ref`."""
+    per_record = [record.get("refs") or [record["ref"]] for record in records]
+    for record, refs in zip(records, per_record, strict=True):
+        # `ref` is the first reference by contract; COMET and segments.jsonl read it.
+        if refs[0] != record["ref"]:
+            raise ValueError(f"{record['id']}: `refs` must start with `ref`")
+        if len(refs) != len(per_record[0]):
+            # A stream per reference position: a segment with fewer references would shift the others.
+            raise ValueError(
+                f"{record['id']}: {len(refs)} references, but {records[0]['id']} has {len(per_record[0])}"
+            )
+    return [list(stream) for stream in zip(*per_record, strict=True)]
+
+
+def score_cell(records: list[dict], config) -> tuple[dict, dict, list[dict]]:
+    """Corpus figures, their signatures, and one segment record per hypothesis (in the records' order)."""
+    hyps, refs, tgt_lang = [r["hyp"] for r in records], reference_streams(records), records[0]["tgt_lang"]
+    scores = corpus_scores(hyps, refs, tgt_lang, config.bleu_tokenize, config.chrf_plus, config.ter)
     signature = scores.pop("signature")
+    target = langid.target_labels(tgt_lang)
+    langs = [langid.identify(hyp) for hyp in hyps]
+    segments = [
+        {key: record[key] for key in ("id", "testset", "model", "hint", "src", "ref", "hyp")}
+        | ({"refs": record["refs"]} if record.get("refs") else {})
+        | sentence
+        | {"lang": lang, "off_target": lang not in target}
+        for record, sentence, lang in zip(
+            records, sentence_scores(hyps, refs, tgt_lang, config.bleu_tokenize), langs, strict=True
+        )
+    ]
+    scores["off_target"] = round(sum(s["off_target"] for s in segments) / len(segments), 4)
+    signature["off_target"] = langid.signature()
     if config.comet_model:
-        system, _segments = comet_scores(
-            config.comet_model, [r["src"] for r in records], hyps, refs, batch_size=config.comet_batch_size
+        # COMET takes one reference: the first.
+        system, per_segment = comet_scores(
+            config.comet_model, [r["src"] for r in records], hyps, refs[0], batch_size=config.comet_batch_size
         )
         scores["comet"] = round(system, 4)
-    return scores, signature
+        signature["comet"] = comet_signature(config.comet_model)
+        for segment, value in zip(segments, per_segment, strict=True):
+            segment["comet"] = round(value, 4)
+    return scores, signature, segments
 
 
 def nested() -> defaultdict:
@@ -60,7 +105,11 @@ def table(testset: str, by_model: dict) -> str:
         "| model | metric | " + " | ".join(hints) + " |",
         "|---|---|" + "---:|" * len(hints),
     ]
+    present = {metric for cells in by_model.values() for values in cells.values() for metric in values}
+    # Only the metrics some cell has: optional ones (chrF++, TER, COMET) stay out of the table when off.
     for metric, label in METRIC_NAMES.items():
+        if metric not in present:
+            continue
         for model, cells in by_model.items():
             values = [cells.get(hint, {}).get(metric) for hint in hints]
             lines.append(f"| {model} | {label} | " + " | ".join(_fmt(v) for v in values) + " |")
@@ -75,6 +124,9 @@ def table(testset: str, by_model: dict) -> str:
                 lines.append(
                     f"| {model} − base | {label} | " + " | ".join(_fmt(d, sign=True) for d in deltas) + " |"
                 )
+    lower = [METRIC_NAMES[m] for m in LOWER_IS_BETTER if m in present]
+    if lower:
+        lines += ["", f"Lower is better for {' and '.join(lower)} (off-target: share of hypotheses, 0..1)."]
     return "\n".join(lines) + "\n"
 
 
@@ -112,18 +164,23 @@ def write_plot(metrics: dict) -> None:
 
 def main() -> None:
     config = load_params().score
-    metrics, signatures = nested(), {}
+    metrics, signatures, segments = nested(), nested(), []
     for path in hypothesis_files():
-        records = read_jsonl(path, required=("testset", "model", "hint", "src", "ref", "hyp", "tgt_lang"))
+        records = read_jsonl(
+            path, required=("id", "testset", "model", "hint", "src", "ref", "hyp", "tgt_lang")
+        )
         if not records:
             continue
         first = records[0]
-        scores, signatures[first["testset"]] = score_cell(records, config)
+        scores, signature, cell_segments = score_cell(records, config)
         metrics[first["testset"]][first["model"]][first["hint"]] = scores
+        signatures[first["testset"]][first["model"]][first["hint"]] = signature
+        segments.extend(cell_segments)
         print(f"score {first['testset']} {first['model']} {first['hint']}: {scores}")
     metrics = to_plain(metrics)
     write_json(METRICS, metrics)
-    write_json(SIGNATURES, signatures)
+    write_json(SIGNATURES, to_plain(signatures))
+    write_jsonl(SEGMENTS, segments)
     write_text(TABLE, "# Scores\n\n" + "\n".join(table(t, m) for t, m in metrics.items()))
     write_plot(metrics)
     run_id = log_run(load_raw(), flat_metrics(metrics), [TABLE, METRICS])

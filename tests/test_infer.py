@@ -1,27 +1,98 @@
 import json
+import random
+
+import pytest
 
 from stages import infer
-from stages.core.io import read_jsonl
+from stages.core.io import InputError, read_jsonl
+from stages.core.params import Infer
+from stages.core.params import TestSet as Spec  # not "Test*": pytest would try to collect it
 
 from .helpers import write_lines, write_params
 
 
-def test_length_batches_cover_every_index_longest_first():
-    batches = infer.length_batches([3, 9, 1, 7, 5], batch_size=2)
-    assert batches == [[1, 3], [4, 0], [2]]
+def test_token_batches_longest_first_within_budget():
+    # Padded size is the batch's first (longest) prompt x rows: 9x2=18 fits 20, 9x3 would not.
+    assert infer.token_batches([3, 9, 1, 7, 5], batch_tokens=20) == [[1, 3], [4, 0, 2]]
+
+
+def test_token_batches_put_an_over_long_prompt_alone():
+    assert infer.token_batches([50, 4, 4], batch_tokens=10) == [[0], [1, 2]]
+    assert infer.token_batches([5, 5, 5], batch_tokens=1) == [[0], [1], [2]]
+
+
+def test_token_batches_cover_every_index_once_and_respect_the_budget():
+    rng = random.Random(0)
+    for _ in range(200):
+        lengths = [rng.randint(1, 60) for _ in range(rng.randint(0, 40))]
+        budget = rng.randint(1, 300)
+        batches = infer.token_batches(lengths, budget)
+        assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+        for batch in batches:
+            padded = max(lengths[i] for i in batch) * len(batch)
+            assert padded <= budget or len(batch) == 1
+            assert [lengths[i] for i in batch] == sorted((lengths[i] for i in batch), reverse=True)
+
+
+def test_presets_fill_what_params_leave_null():
+    assert infer.resolve_generation(Infer(testsets={})) == infer.PRESETS["greedy"]
+    beam = infer.resolve_generation(Infer(testsets={}, preset="parrot_beam"))
+    assert (beam.num_beams, beam.do_sample, beam.max_new_tokens) == (4, False, 256)
+    sample = infer.resolve_generation(Infer(testsets={}, preset="parrot_sample"))
+    assert (sample.do_sample, sample.temperature, sample.top_p, sample.num_beams) == (True, 0.1, 0.9, 1)
+
+
+def test_keys_written_in_params_win_over_the_preset():
+    config = Infer(testsets={}, preset="parrot_beam", max_new_tokens=48, num_beams=2, do_sample=None)
+    resolved = infer.resolve_generation(config)
+    assert (resolved.max_new_tokens, resolved.num_beams, resolved.do_sample) == (48, 2, False)
+    # False and other falsy values written explicitly still win: only None means "from the preset".
+    assert not infer.resolve_generation(Infer(testsets={}, preset="parrot_sample", do_sample=False)).do_sample
+
+
+def test_params_reject_an_unknown_preset_and_an_empty_reference_list():
+    with pytest.raises(ValueError, match="preset"):
+        Infer(testsets={}, preset="nucleus")
+    with pytest.raises(ValueError, match="at least one reference"):
+        Spec(src="t.en", ref=[], src_lang="en", tgt_lang="de")
+    assert Spec(src="t.en", ref="t.de", src_lang="en", tgt_lang="de").refs == ["t.de"]
+
+
+def test_multi_reference_records_keep_ref_and_add_refs(in_tmp):
+    write_lines(in_tmp / "t.en", ["a", "b"])
+    write_lines(in_tmp / "t.A.de", ["a1", "b1"])
+    write_lines(in_tmp / "t.B.de", ["a2", "b2"])
+    spec = Spec(src="t.en", ref=["t.A.de", "t.B.de"], src_lang="en", tgt_lang="de")
+    sources, refs = infer.read_test_set("x", spec)
+    assert sources == ["a", "b"] and refs == [["a1", "b1"], ["a2", "b2"]]
+    record = infer.hypothesis_record("x", 1, spec, "sft", "none", "b", ["b1", "b2"], "P", "### Response: B")
+    assert record["id"] == "x:2" and record["ref"] == "b1" and record["refs"] == ["b1", "b2"]
+    assert record["hyp"] == "B"
+    single = infer.hypothesis_record("x", 0, spec, "sft", "none", "a", ["a1"], "P", "A")
+    assert single["ref"] == "a1" and "refs" not in single
+
+
+def test_unequal_line_counts_name_the_files(in_tmp):
+    write_lines(in_tmp / "t.en", ["a", "b"])
+    write_lines(in_tmp / "t.A.de", ["a1", "b1"])
+    write_lines(in_tmp / "t.B.de", ["a2"])
+    spec = Spec(src="t.en", ref=["t.A.de", "t.B.de"], src_lang="en", tgt_lang="de")
+    with pytest.raises(InputError, match=r"t\.B\.de: 1 lines, but t\.en has 2 \(test set x\)"):
+        infer.read_test_set("x", spec)
 
 
 def test_cell_writes_hypotheses_for_every_test_set(in_tmp, tiny_lm, monkeypatch):
     write_lines(in_tmp / "t.en", ["The dog sleeps.", "The cat eats.", "Hello"])
     write_lines(in_tmp / "t.de", ["Der Hund schläft.", "Die Katze isst.", "Hallo"])
+    write_lines(in_tmp / "t.B.de", ["Der Hund ruht.", "Die Katze frisst.", "Servus"])
     testsets = {
-        "a-en-de": {"src": "t.en", "ref": "t.de", "src_lang": "en", "tgt_lang": "de"},
+        "a-en-de": {"src": "t.en", "ref": ["t.de", "t.B.de"], "src_lang": "en", "tgt_lang": "de"},
         "a-de-en": {"src": "t.de", "ref": "t.en", "src_lang": "de", "tgt_lang": "en"},
     }
     write_params(
         in_tmp,
         base={"model": str(tiny_lm)},
-        infer={"testsets": testsets, "batch_size": 2, "max_new_tokens": 5},
+        infer={"testsets": testsets, "batch_tokens": 200, "max_new_tokens": 5},
     )
     monkeypatch.setattr("sys.argv", ["infer", "--model", "base", "--hint", "minor"])
     infer.main()
@@ -33,21 +104,30 @@ def test_cell_writes_hypotheses_for_every_test_set(in_tmp, tiny_lm, monkeypatch)
         "The dog sleeps.\n\n### Hint: A translation with minor errors could be\n\n### Response:"
     )
     assert all(r["model"] == "base" and r["hint"] == "minor" and r["tgt_lang"] == "de" for r in records)
+    assert [r["refs"] for r in records][2] == ["Hallo", "Servus"] and records[2]["ref"] == "Hallo"
     assert (cell / "a-en-de.hyp").read_text().splitlines() == [r["hyp"] for r in records]
-    assert len(read_jsonl(cell / "a-de-en.jsonl")) == 3
-    assert json.loads((cell / "settings.json").read_text())["max_new_tokens"] == 5
+    assert all("refs" not in r for r in read_jsonl(cell / "a-de-en.jsonl"))
+    settings = json.loads((cell / "settings.json").read_text())
+    assert settings["max_new_tokens"] == 5 and settings["preset"] == "greedy" and settings["num_beams"] == 1
 
 
 def test_batched_greedy_equals_one_by_one(tiny_lm):
     from stages.core.models import load_causal_lm, load_tokenizer
-    from stages.core.params import Infer
 
     tokenizer, model = load_tokenizer(str(tiny_lm)), load_causal_lm(str(tiny_lm))
     prompts = ["The dog sleeps.", "Hello", "Translate the following sentences from English to German."]
-    config = Infer(testsets={}, batch_size=3, max_new_tokens=6)
-    batched = infer.generate(model, tokenizer, prompts, config, seed=0)
-    single = [
-        infer.generate(model, tokenizer, [p], config.model_copy(update={"batch_size": 1}), 0)[0]
-        for p in prompts
-    ]
+    generation = infer.resolve_generation(Infer(testsets={}, max_new_tokens=6))
+    batched = infer.generate(model, tokenizer, prompts, generation, batch_tokens=10_000, seed=0)
+    # A budget of one token puts every prompt alone in its batch.
+    single = infer.generate(model, tokenizer, prompts, generation, batch_tokens=1, seed=0)
     assert batched == single
+
+
+def test_sampling_is_seeded(tiny_lm):
+    from stages.core.models import load_causal_lm, load_tokenizer
+
+    tokenizer, model = load_tokenizer(str(tiny_lm)), load_causal_lm(str(tiny_lm))
+    prompts = ["The dog sleeps.", "Hello"]
+    generation = infer.resolve_generation(Infer(testsets={}, preset="parrot_sample", max_new_tokens=6))
+    first = infer.generate(model, tokenizer, prompts, generation, batch_tokens=10_000, seed=3)
+    assert infer.generate(model, tokenizer, prompts, generation, batch_tokens=10_000, seed=3) == first

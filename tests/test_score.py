@@ -1,15 +1,19 @@
 import json
 
 import pytest
+from sacrebleu.metrics import BLEU, CHRF
 
 from stages import score
+from stages.core.langid import off_target_flags, off_target_rate
 from stages.core.metrics import corpus_scores
 
 from .helpers import write_lines, write_params
 
+REFS = ["Der Hund schläft im Garten.", "Die Katze isst den Fisch."]
+SECOND_REFS = ["Im Garten schläft der Hund.", "Den Fisch isst die Katze."]
 
-def _cell(folder, model, hint, hyps):
-    refs = ["Der Hund schläft im Garten.", "Die Katze isst den Fisch."]
+
+def _cell(folder, model, hint, hyps, second_refs=None):
     records = [
         {
             "id": f"s:{i}",
@@ -24,7 +28,8 @@ def _cell(folder, model, hint, hyps):
             "raw": hyp,
             "hyp": hyp,
         }
-        for i, (ref, hyp) in enumerate(zip(refs, hyps, strict=True))
+        | ({"refs": [ref, second_refs[i]]} if second_refs else {})
+        for i, (ref, hyp) in enumerate(zip(REFS, hyps, strict=True))
     ]
     write_lines(
         folder / f"data/hyps/{model}/{hint}/s-en-de.jsonl",
@@ -58,6 +63,78 @@ def test_score_writes_reports_and_an_mlflow_run(in_tmp, monkeypatch):
     assert run.data.metrics["bleu.s-en-de.sft.none"] == 100.0
     assert run.data.params["sft.learning_rate"] == str(score.load_raw()["sft"]["learning_rate"])
     assert (in_tmp / "reports/bleu.csv").read_text().splitlines()[0] == "cell,base,sft"
+    assert run.data.metrics["off_target.s-en-de.sft.none"] == 0.0
+    signatures = json.loads((in_tmp / "reports/signatures.json").read_text())
+    assert set(signatures["s-en-de"]["sft"]["none"]) == {"bleu", "chrf", "off_target"}
+    assert "tok:13a" in signatures["s-en-de"]["base"]["none"]["bleu"]
+
+
+def test_off_target_rate_on_clear_sentences():
+    german = [
+        "Der Hund schläft heute Nachmittag im großen Garten.",
+        "Ich habe heute keine Zeit, weil ich arbeiten muss.",
+    ]
+    english = [
+        "The weather in London was unusually warm this week.",
+        "She has been reading the newspaper all morning.",
+    ]
+    chinese = ["今天下午我们在公园里散步。", "这本书非常有意思，我已经读了两遍。"]
+    assert off_target_rate(german, "de") == 0.0
+    assert off_target_rate(german + english, "de") == 0.5
+    assert off_target_rate(chinese + english, "zh") == 0.5
+    assert off_target_rate(english + chinese + german, "en") == pytest.approx(2 / 3)
+    # An empty output is a failed translation, whatever the identifier's prior says.
+    assert off_target_flags(["", "  ", german[0]], "de") == [True, True, False]
+    with pytest.raises(ValueError, match="does not know"):
+        off_target_rate(german, "xx")
+
+
+def test_multiple_references_score_as_sacrebleu_streams(in_tmp):
+    hyps = ["Im Garten schläft der Hund.", "Die Katze isst Fisch."]
+    _cell(in_tmp, "sft", "none", hyps, second_refs=SECOND_REFS)
+    write_params(in_tmp, score={"comet_model": ""})
+    score.main()
+    cell = json.loads((in_tmp / "reports/metrics.json").read_text())["s-en-de"]["sft"]["none"]
+    streams = [REFS, SECOND_REFS]
+    assert cell["bleu"] == round(BLEU(tokenize="13a").corpus_score(hyps, streams).score, 2)
+    assert cell["chrf"] == round(CHRF().corpus_score(hyps, streams).score, 2)
+    # The second reference matters: against the first alone the first hypothesis scores lower.
+    assert cell["bleu"] > corpus_scores(hyps, [REFS], "de")["bleu"]
+    signature = json.loads((in_tmp / "reports/signatures.json").read_text())["s-en-de"]["sft"]["none"]
+    assert "nrefs:2" in signature["bleu"] and "nrefs:2" in signature["chrf"]
+
+
+def test_segments_line_up_with_the_hypotheses(in_tmp):
+    _cell(in_tmp, "base", "none", ["Katze.", ""])
+    _cell(in_tmp, "sft", "none", ["Der Hund schläft im Garten.", "Die Katze isst Fisch."])
+    write_params(in_tmp, score={"comet_model": ""})
+    score.main()
+    rows = [json.loads(line) for line in (in_tmp / "reports/segments.jsonl").read_text().splitlines()]
+    hyps = [json.loads(line) for path in score.hypothesis_files() for line in path.read_text().splitlines()]
+    assert [(r["id"], r["model"], r["hyp"], r["ref"]) for r in rows] == [
+        (h["id"], h["model"], h["hyp"], h["ref"]) for h in hyps
+    ]
+    assert {"testset", "hint", "src", "bleu", "chrf", "off_target"} <= set(rows[0]) and "comet" not in rows[0]
+    assert rows[1]["off_target"] is True and rows[1]["bleu"] == 0.0  # the empty hypothesis
+    assert rows[2]["bleu"] == 100.0 and rows[2]["off_target"] is False
+    metrics = json.loads((in_tmp / "reports/metrics.json").read_text())["s-en-de"]
+    assert metrics["sft"]["none"]["off_target"] == 0.0 and metrics["base"]["none"]["off_target"] >= 0.5
+
+
+def test_chrf_plus_and_ter_only_when_on(in_tmp):
+    _cell(in_tmp, "sft", "none", ["Der Hund schläft im Garten.", "Die Katze isst Fisch."])
+    write_params(in_tmp, score={"comet_model": ""})
+    score.main()
+    cell = json.loads((in_tmp / "reports/metrics.json").read_text())["s-en-de"]["sft"]["none"]
+    assert "chrfpp" not in cell and "ter" not in cell
+    assert "chrF++" not in (in_tmp / "reports/scores.md").read_text()
+    write_params(in_tmp, score={"comet_model": "", "chrf_plus": True, "ter": True})
+    score.main()
+    cell = json.loads((in_tmp / "reports/metrics.json").read_text())["s-en-de"]["sft"]["none"]
+    assert 0 < cell["ter"] < 100 and cell["chrf"] < cell["chrfpp"] < 100
+    signature = json.loads((in_tmp / "reports/signatures.json").read_text())["s-en-de"]["sft"]["none"]
+    assert "nw:2" in signature["chrfpp"] and signature["ter"].startswith("nrefs:1")
+    assert "| sft | chrF++ |" in (in_tmp / "reports/scores.md").read_text()
 
 
 def test_flat_metric_names():
@@ -101,7 +178,32 @@ def test_lingtune_score_prints_json(tmp_path, capsys):
     main(["score", "--hyp", str(tmp_path / "hyp"), "--ref", str(tmp_path / "ref"), "--lang-pair", "en-de"])
     printed = json.loads(capsys.readouterr().out)
     assert 0 < printed["bleu"] < 100 and "tok:13a" in printed["signature"]["bleu"]
+    assert "off_target" in printed and "chrfpp" not in printed and "ter" not in printed
+    ref, hyp = str(tmp_path / "ref"), str(tmp_path / "hyp")
+    main(["score", "--hyp", hyp, "--ref", ref, "--lang-pair", "en-de", "--chrf-plus", "--ter"])
+    printed = json.loads(capsys.readouterr().out)
+    assert {"chrfpp", "ter", "off_target"} <= set(printed) and "nw:2" in printed["signature"]["chrfpp"]
+    with pytest.raises(SystemExit, match="--comet needs --src"):
+        main(["score", "--hyp", hyp, "--ref", ref, "--lang-pair", "en-de", "--comet", "x"])
     (tmp_path / "short").write_text("Der Hund schläft.\n")
     with pytest.raises(SystemExit, match="1 lines, but"):
         hyp, short = str(tmp_path / "hyp"), str(tmp_path / "short")
         main(["score", "--hyp", hyp, "--ref", short, "--lang-pair", "en-de"])
+
+
+def test_comet_takes_the_first_reference_and_fills_segments(in_tmp, monkeypatch):
+    calls = []
+
+    def fake_comet(model, sources, hyps, refs, batch_size):
+        calls.append(refs)
+        return 0.5, [0.25, 0.75]
+
+    monkeypatch.setattr(score, "comet_scores", fake_comet)
+    _cell(in_tmp, "sft", "none", ["Der Hund schläft im Garten.", "Die Katze isst."], second_refs=SECOND_REFS)
+    write_params(in_tmp, score={"comet_model": "tiny"})
+    score.main()
+    assert calls == [REFS]
+    rows = [json.loads(line) for line in (in_tmp / "reports/segments.jsonl").read_text().splitlines()]
+    assert [r["comet"] for r in rows] == [0.25, 0.75] and rows[0]["refs"] == [REFS[0], SECOND_REFS[0]]
+    signature = json.loads((in_tmp / "reports/signatures.json").read_text())["s-en-de"]["sft"]["none"]
+    assert "model:tiny" in signature["comet"]

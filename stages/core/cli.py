@@ -3,30 +3,40 @@
 import argparse
 import json
 
+from . import langid
 from .io import read_lines
-from .metrics import corpus_scores
+from .metrics import comet_signature, corpus_scores
 
 
 def score(args: argparse.Namespace) -> dict:
+    """The figures the `score` stage reports for one cell, with their signatures."""
     src_lang, tgt_lang = args.lang_pair.split("-", 1)
+    if args.comet and not args.src:
+        raise SystemExit("--comet needs --src (COMET reads the source)")
     hyps = read_lines(args.hyp)
     refs = [read_lines(path) for path in args.ref]
     for path, lines in zip(args.ref, refs, strict=True):
         if len(lines) != len(hyps):
             raise SystemExit(f"{path}: {len(lines)} lines, but {args.hyp} has {len(hyps)}")
-    result = corpus_scores(hyps, refs, tgt_lang, args.tokenize)
+    result = corpus_scores(hyps, refs, tgt_lang, args.tokenize, args.chrf_plus, args.ter)
+    result["off_target"] = round(langid.off_target_rate(hyps, tgt_lang), 4)
+    result["signature"]["off_target"] = langid.signature()
     if args.comet:
         from .comet import comet_scores
 
+        # COMET takes one reference: the first given, as the stage uses the first.
         system, _ = comet_scores(args.comet, read_lines(args.src), hyps, refs[0])
         result["comet"] = round(system, 4)
+        result["signature"]["comet"] = comet_signature(args.comet)
     return result
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="lingtune", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    scoring = commands.add_parser("score", help="BLEU, chrF (and COMET) of a hypothesis file, as JSON")
+    scoring = commands.add_parser(
+        "score", help="BLEU, chrF, off-target rate (chrF++, TER, COMET) of a hypothesis file, as JSON"
+    )
     scoring.add_argument("--src", help="source file (needed for COMET)")
     scoring.add_argument("--hyp", required=True)
     scoring.add_argument(
@@ -36,7 +46,9 @@ def main(argv: list[str] | None = None) -> None:
     scoring.add_argument(
         "--tokenize", default="auto", help="sacreBLEU tokenizer (auto: from the target language)"
     )
-    scoring.add_argument("--comet", help="COMET checkpoint folder or hub id")
+    scoring.add_argument("--comet", help="COMET checkpoint folder or hub id (needs --src)")
+    scoring.add_argument("--chrf-plus", action="store_true", help="also chrF++ (chrfpp)")
+    scoring.add_argument("--ter", action="store_true", help="also TER")
     args = parser.parse_args(argv)
     print(json.dumps(score(args), ensure_ascii=False, indent=2))
 

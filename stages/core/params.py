@@ -153,27 +153,43 @@ class Sft(Group):
 
 class TestSet(Group):
     src: str
-    ref: str
+    ref: str | list[str]  # one reference file, or several in order (the first is the record's `ref`)
     src_lang: str
     tgt_lang: str
 
     _langs = field_validator("src_lang", "tgt_lang")(_language)
 
+    @field_validator("ref")
+    @classmethod
+    def _some_ref(cls, ref: str | list[str]) -> str | list[str]:
+        if isinstance(ref, list) and not ref:
+            raise ValueError("a test set needs at least one reference file")
+        return ref
+
+    @property
+    def refs(self) -> list[str]:
+        """Every reference file, in the order written."""
+        return [self.ref] if isinstance(self.ref, str) else list(self.ref)
+
 
 class Infer(Group):
     testsets: dict[str, TestSet]
-    batch_size: int = Field(gt=0)
-    max_new_tokens: int = Field(gt=0)
-    num_beams: int = Field(default=1, gt=0)
-    do_sample: bool = False
-    temperature: float = Field(default=1.0, gt=0)
-    top_p: float = Field(default=1.0, gt=0, le=1)
+    batch_tokens: int = Field(default=8192, gt=0)  # padded prompt tokens x rows per batch
+    # A preset (stages/infer.py PRESETS) gives every generation key; a key written here (not null) wins.
+    preset: Literal["greedy", "parrot_beam", "parrot_sample"] = "greedy"
+    max_new_tokens: int | None = Field(default=None, gt=0)
+    num_beams: int | None = Field(default=None, gt=0)
+    do_sample: bool | None = None
+    temperature: float | None = Field(default=None, gt=0)
+    top_p: float | None = Field(default=None, gt=0, le=1)
 
 
 class Score(Group):
     comet_model: str  # hub id (Unbabel/wmt22-comet-da) or a local checkpoint folder; "" for none
     comet_batch_size: int = Field(gt=0)
     bleu_tokenize: str = "auto"  # auto: zh for Chinese, ja-mecab for Japanese, 13a otherwise
+    chrf_plus: bool = False  # also chrF++ (chrF with word bigrams) as `chrfpp`
+    ter: bool = False  # also TER as `ter`
 
 
 class Params(Group):

@@ -1,0 +1,144 @@
+"""Benchmark: lingtune's inference batching against ParroT's inference loop, same model, same prompts.
+
+`python -m benchmarks.infer [--repeat 3]` translates data/sample/test/test.en-de.en (en->de, no hint)
+with greedy decoding twice: as ParroT's inference.py does (input order, fixed batches of 2, its default;
+the whole sequence decoded, then cut at the response marker) and with `stages.infer.generate` (length-sorted
+batches under `infer.batch_tokens`). Writes reports/bench/infer.json: sentences/s of both, `ratio` (ours
+over ParroT-style), whether the hypotheses are identical, and the BLEU of each (left padding in bigger
+batches can change the numerics, so outputs may differ slightly).
+"""
+
+import argparse
+import os
+import platform
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import torch
+
+from stages.core.io import read_lines, write_json
+from stages.core.metrics import corpus_scores
+from stages.core.models import load_causal_lm, load_tokenizer
+from stages.core.params import load_params
+from stages.core.prompts import INFERENCE_INSTRUCTION, inference_prompt, postprocess, render_instruction
+from stages.infer import PRESETS, Generation, generate, resolve_generation, token_batches
+
+SRC, REF, SRC_LANG, TGT_LANG = "data/sample/test/test.en-de.en", "data/sample/test/test.en-de.de", "en", "de"
+MODELS = ("models/sft", "models/base")  # the fine-tuned model if built, else the untrained one
+PARROT_BATCH = 2  # inference.py's --batch default
+OUT = Path("reports/bench/infer.json")
+
+
+def pick_model(candidates: tuple[str, ...] = MODELS) -> str:
+    for path in candidates:
+        if Path(path).is_dir():
+            return path
+    raise SystemExit(f"benchmarks.infer: none of {', '.join(candidates)} exists; run `dvc repro` first")
+
+
+@torch.inference_mode()
+def parrot_style(
+    model, tokenizer, prompts: list[str], generation: Generation, batch: int, seed: int
+) -> list[str]:
+    """ParroT's inference.py loop, minus its CUDA/fp16 specifics: decoded full sequences, in input order."""
+    torch.manual_seed(seed)
+    decoded: list[str] = []
+    for start in range(0, len(prompts), batch):
+        encoded = tokenizer(prompts[start : start + batch], padding=True, return_tensors="pt").to(
+            model.device
+        )
+        input_ids, attention_mask = encoded.input_ids, encoded.attention_mask
+        # ParroT drops a trailing EOS the tokenizer may add (a no-op for tokenizers that add none).
+        if input_ids[0, -1] == tokenizer.eos_token_id:
+            input_ids, attention_mask = input_ids[:, :-1], attention_mask[:, :-1]
+        generated = model.generate(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            max_new_tokens=generation.max_new_tokens,
+            num_beams=generation.num_beams,
+            do_sample=generation.do_sample,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+        )
+        decoded.extend(tokenizer.batch_decode(generated, skip_special_tokens=True))
+    return decoded
+
+
+def timed(run) -> tuple[list[str], float]:
+    started = time.perf_counter()
+    result = run()
+    return result, time.perf_counter() - started
+
+
+def side(hyps: list[str], refs: list[str], seconds: float) -> dict:
+    return {
+        "seconds": round(seconds, 3),
+        "sentences_per_s": round(len(hyps) / seconds, 2),
+        "bleu": corpus_scores(hyps, [refs], TGT_LANG)["bleu"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="test set repetitions, for steadier timing (3)")
+    args = parser.parse_args()
+    params = load_params()
+    path = pick_model()
+    tokenizer = load_tokenizer(path, params.base.trust_remote_code)
+    model = load_causal_lm(path, params.base.trust_remote_code)
+    # Greedy on both sides whatever the preset in params.yaml, with the pipeline's length cap.
+    generation = replace(PRESETS["greedy"], max_new_tokens=resolve_generation(params.infer).max_new_tokens)
+    batch_tokens, seed = params.infer.batch_tokens, params.base.seed
+
+    instruction = render_instruction(INFERENCE_INSTRUCTION, SRC_LANG, TGT_LANG)
+    sources, refs = read_lines(SRC) * args.repeat, read_lines(REF) * args.repeat
+    prompts = [inference_prompt(tokenizer, instruction, src, params.base.prompt_format) for src in sources]
+
+    # Warm-up (first-call allocations, lazy imports) so that neither side pays for them.
+    generate(model, tokenizer, prompts[:2], generation, batch_tokens, seed)
+    parrot_raw, parrot_s = timed(
+        lambda: parrot_style(model, tokenizer, prompts, generation, PARROT_BATCH, seed)
+    )
+    ours_raw, ours_s = timed(lambda: generate(model, tokenizer, prompts, generation, batch_tokens, seed))
+    parrot_hyps = [postprocess(text) for text in parrot_raw]
+    ours_hyps = [postprocess(text) for text in ours_raw]
+
+    lengths = [len(ids) for ids in tokenizer(prompts)["input_ids"]]
+    parrot = side(parrot_hyps, refs, parrot_s) | {"batch_size": PARROT_BATCH, "order": "input"}
+    ours = side(ours_hyps, refs, ours_s) | {
+        "batch_tokens": batch_tokens,
+        "batches": len(token_batches(lengths, batch_tokens)),
+        "order": "longest first",
+    }
+    differing = sum(a != b for a, b in zip(parrot_hyps, ours_hyps, strict=True))
+    report = {
+        "ratio": round(ours["sentences_per_s"] / parrot["sentences_per_s"], 2),
+        "identical": differing == 0,
+        "differing_lines": differing,
+        "bleu_diff": round(ours["bleu"] - parrot["bleu"], 2),
+        "model": path,
+        "testset": SRC,
+        "sentences": len(prompts),
+        "repeat": args.repeat,
+        "generation": asdict(generation),
+        "lingtune": ours,
+        "parrot_style": parrot,
+        "device": str(model.device),
+        "torch_threads": torch.get_num_threads(),
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+    }
+    write_json(OUT, report)
+    print(
+        f"infer benchmark ({path}, {len(prompts)} sentences, greedy, "
+        f"max_new_tokens {generation.max_new_tokens}): "
+        f"lingtune {ours['sentences_per_s']}/s in {ours['batches']} batches, "
+        f"ParroT-style {parrot['sentences_per_s']}/s in batches of {PARROT_BATCH}: ratio {report['ratio']}; "
+        f"identical {report['identical']} ({differing} lines differ), "
+        f"BLEU {ours['bleu']} vs {parrot['bleu']} (diff {report['bleu_diff']}) -> {OUT}"
+    )
+
+
+if __name__ == "__main__":
+    main()
