@@ -101,7 +101,7 @@ def test_pipeline_under_dvc(repo):
         assert set(models) == {"base", "sft"}
         for hints in models.values():
             assert set(hints) == set(HINTS)
-            assert all(set(cell) == {"bleu", "chrf", "comet"} for cell in hints.values())
+            assert all(set(cell) == {"bleu", "chrf", "comet", "off_target"} for cell in hints.values())
     assert "sft − base" in (repo / "reports/scores.md").read_text()
 
     assert stages_run(run(repo, "dvc", "repro")) == set()
