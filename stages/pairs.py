@@ -7,7 +7,6 @@ reports/pairs.json, which accounts for every record read: kept + each filter's r
 Every input is read and checked before anything is written, so a bad input leaves no output.
 """
 
-import json
 import os
 import re
 import unicodedata
@@ -16,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from stages.core.io import InputError, atomic_path, dumps, read_lines, write_json
+from stages.core.io import InputError, atomic_path, dumps, iter_jsonl, read_lines, write_json
 from stages.core.params import PairFiles, load_params
 
 OUT_DIR = Path("data/pairs")
@@ -145,13 +144,7 @@ def read_jsonl(spec: PairFiles) -> list[Row]:
     """One JSON object per line, fields at the top level or under `translation`."""
     path = _existing(Path(spec.path))
     rows = []
-    for number, line in _records(read_lines(path)):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InputError(path, f"invalid JSON ({error.msg})", number) from None
-        if not isinstance(record, dict):
-            raise InputError(path, "a record must be a JSON object", number)
+    for number, record in iter_jsonl(path):
         try:
             rows.append(Row(str(number), *pick_fields(record, spec)))
         except ValueError as error:

@@ -19,10 +19,8 @@ class InputError(ValueError):
         self.path, self.line = str(path), line
 
 
-def read_jsonl(path: str | Path, required: Iterable[str] = ()) -> list[dict[str, Any]]:
-    """All records of a JSON Lines file; a bad line or a missing key names the file and line."""
-    required = tuple(required)
-    records = []
+def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, record) for each non-blank line; a bad line names the file and line."""
     for number, line in enumerate(read_lines(path), start=1):
         if not line.strip():
             continue
@@ -32,6 +30,14 @@ def read_jsonl(path: str | Path, required: Iterable[str] = ()) -> list[dict[str,
             raise InputError(path, f"invalid JSON ({error.msg})", number) from None
         if not isinstance(record, dict):
             raise InputError(path, "a record must be a JSON object", number)
+        yield number, record
+
+
+def read_jsonl(path: str | Path, required: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """All records of a JSON Lines file; a bad line or a missing key names the file and line."""
+    required = tuple(required)
+    records = []
+    for number, record in iter_jsonl(path):
         missing = [key for key in required if key not in record]
         if missing:
             raise InputError(path, f"missing field(s) {', '.join(missing)}", number)
