@@ -76,7 +76,12 @@ def score_cell(records: list[dict], config) -> tuple[dict, dict, list[dict]]:
     if config.comet_model:
         # COMET takes one reference: the first.
         system, per_segment = comet_scores(
-            config.comet_model, [r["src"] for r in records], hyps, refs[0], batch_size=config.comet_batch_size
+            config.comet_model,
+            [r["src"] for r in records],
+            hyps,
+            refs[0],
+            batch_size=config.comet_batch_size,
+            gpus=config.comet_gpus,
         )
         scores["comet"] = round(system, 4)
         signature["comet"] = comet_signature(config.comet_model)

@@ -194,7 +194,8 @@ def test_lingtune_score_prints_json(tmp_path, capsys):
 def test_comet_takes_the_first_reference_and_fills_segments(in_tmp, monkeypatch):
     calls = []
 
-    def fake_comet(model, sources, hyps, refs, batch_size):
+    def fake_comet(model, sources, hyps, refs, batch_size, gpus):
+        assert gpus == 0  # score.comet_gpus, CPU by default
         calls.append(refs)
         return 0.5, [0.25, 0.75]
 
