@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from stages.core.batching import token_batches
 from stages.core.io import InputError, atomic_path, dumps, read_lines
 from stages.core.models import load_causal_lm, load_tokenizer
 from stages.core.params import load_params
@@ -62,22 +63,6 @@ def resolve_generation(config) -> Generation:
     """The preset's settings, with every key written in `infer` (not None) taking precedence."""
     explicit = {key: getattr(config, key) for key in GENERATION_KEYS if getattr(config, key) is not None}
     return replace(PRESETS[config.preset], **explicit)
-
-
-def token_batches(lengths: list[int], batch_tokens: int) -> list[list[int]]:
-    """Indices sorted by length, longest first, cut so that padded length x rows stays within budget.
-
-    Longest first: each batch's first prompt sets its padded length, and OOM shows on the first batch.
-    A prompt longer than the budget alone still has to be translated, so it goes in a batch by itself.
-    """
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    batches: list[list[int]] = []
-    for index in order:
-        if batches and lengths[batches[-1][0]] * (len(batches[-1]) + 1) <= batch_tokens:
-            batches[-1].append(index)
-        else:
-            batches.append([index])
-    return batches
 
 
 @torch.inference_mode()

@@ -82,9 +82,7 @@ def _existing(path: Path, key: str = "pairs.inputs") -> Path:
 
 
 def _records(lines: list[str]) -> list[tuple[int, str]]:
-    """(line number, line) of the non-blank lines; a leading byte-order mark is dropped."""
-    if lines:
-        lines = [lines[0].removeprefix("\ufeff"), *lines[1:]]
+    """(line number, line) of the non-blank lines."""
     return [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
 
 

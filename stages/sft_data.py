@@ -10,7 +10,6 @@ a chat thread gives one example per assistant turn, earlier turns rendered into 
 Each example keeps `source`, the source of the mix it came from.
 """
 
-import json
 import random
 import re
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from stages.core.io import InputError, atomic_path, dumps, read_jsonl
+from stages.core.io import ALPACA_FIELDS, InputError, atomic_path, dumps, read_alpaca, read_jsonl
 from stages.core.langs import is_known
 from stages.core.params import load_params
 from stages.core.prompts import sft_example
@@ -35,7 +34,6 @@ INSTRUCTION_FILES = {
 THREADS = Path("data/threads/threads.jsonl")
 # Sources with a fixed name; `translation_<src>-<tgt>` and `alpaca_<target_lang>` are added to them.
 FIXED_SOURCES = (*INSTRUCTION_FILES, "alpaca_en", "alpaca_zh", "threads")
-ALPACA_FIELDS = ("instruction", "input", "output")
 # open-chinese/alpaca-chinese-dataset keeps the English fields beside the Chinese ones.
 ALPACA_ZH_FIELDS = ("zh_instruction", "zh_input", "zh_output")
 SPEAKERS = {"user": "User", "assistant": "Assistant", "system": "System"}
@@ -170,27 +168,6 @@ def check_counts(counts: dict[str, int], parts: list[Part]) -> None:
 
 
 # --- records -----------------------------------------------------------------------------------------
-
-
-def read_alpaca(path: str | Path, fields: tuple[str, str, str] = ALPACA_FIELDS) -> list[dict]:
-    """A JSON list of Alpaca records as `{instruction, input, output}`; `fields` name them in the file."""
-    try:
-        records = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise InputError(path, f"invalid JSON ({error.msg})", error.lineno) from None
-    if not isinstance(records, list):
-        raise InputError(path, "expected a JSON list of Alpaca records")
-    instruction, input, output = fields
-    result = []
-    for index, record in enumerate(records):
-        # Alpaca records often leave out an empty input; instruction and output are required.
-        missing = [f for f in (instruction, output) if not isinstance(record, dict) or f not in record]
-        if missing:
-            raise InputError(path, f"record {index}: missing field(s) {', '.join(missing)}")
-        result.append(
-            {"instruction": record[instruction], "input": record.get(input, ""), "output": record[output]}
-        )
-    return result
 
 
 @dataclass(frozen=True)

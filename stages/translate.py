@@ -5,20 +5,19 @@ English. Records already in the target language are kept as they are. Every reco
 gains `text_original`, `lang_original` and its provenance.
 """
 
-import json
 import math
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
-from stages.core.io import InputError, atomic_path, dumps, read_jsonl
+from stages.core.batching import token_batches
+from stages.core.io import ALPACA_FIELDS, atomic_path, dumps, read_alpaca, read_jsonl
 from stages.core.models import device
 from stages.core.params import load_params
 
 OUT_DIR = Path("data/translated")
 OASST_FIELDS = ("message_id", "parent_id", "text", "role", "lang", "message_tree_id")
-ALPACA_FIELDS = ("instruction", "input", "output")
 
 
 def opus_model(root: str, src: str, tgt: str) -> str | None:
@@ -57,22 +56,12 @@ class Marian:
         self.model = MarianMTModel.from_pretrained(name).to(device()).eval()
         self.batch_tokens, self.ratio = batch_tokens, new_tokens_ratio
 
-    def batches(self, texts: list[str]) -> list[list[int]]:
-        lengths = [len(ids) for ids in self.tokenizer(texts)["input_ids"]]
-        order = sorted(range(len(texts)), key=lambda i: lengths[i])
-        batches, current = [], []
-        for index in order:
-            if current and lengths[index] * (len(current) + 1) > self.batch_tokens:
-                batches.append(current)
-                current = []
-            current.append(index)
-        return batches + [current] if current else batches
-
     @torch.inference_mode()
     def translate(self, texts: list[str], progress: tqdm) -> list[str]:
         unique = sorted(set(texts))
         results: dict[str, str] = {}
-        for batch in self.batches(unique):
+        lengths = [len(ids) for ids in self.tokenizer(unique)["input_ids"]]
+        for batch in token_batches(lengths, self.batch_tokens):
             sources = [unique[i] for i in batch]
             encoded = self.tokenizer(sources, return_tensors="pt", padding=True).to(self.model.device)
             # New tokens follow the source length: a runaway batch costs no more than its inputs justify.
@@ -139,18 +128,6 @@ def translate_oasst(messages: list[dict], target: str, config) -> list[dict]:
             cursors[lang] += 1
         out.append(record)
     return out
-
-
-def read_alpaca(path: str) -> list[dict]:
-    try:
-        records = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise InputError(path, f"invalid JSON ({error.msg})", error.lineno) from None
-    for index, record in enumerate(records):
-        missing = [key for key in ALPACA_FIELDS if key not in record]
-        if missing:
-            raise InputError(path, f"record {index} misses {', '.join(missing)}")
-    return records
 
 
 def translate_alpaca(records: list[dict], source_lang: str, target: str, config) -> list[dict]:

@@ -48,7 +48,8 @@ def read_jsonl(path: str | Path, required: Iterable[str] = ()) -> list[dict[str,
 def read_lines(path: str | Path) -> list[str]:
     """The lines of a UTF-8 text file, without line ends; invalid UTF-8 names the line."""
     data = Path(path).read_bytes()
-    lines = data.split(b"\n")
+    # A byte-order mark is an encoding artefact, not text: it would end up in the first record.
+    lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
     decoded = []
@@ -58,6 +59,30 @@ def read_lines(path: str | Path) -> list[str]:
         except UnicodeDecodeError:
             raise InputError(path, "invalid UTF-8", number) from None
     return decoded
+
+
+ALPACA_FIELDS = ("instruction", "input", "output")
+
+
+def read_alpaca(path: str | Path, fields: tuple[str, str, str] = ALPACA_FIELDS) -> list[dict]:
+    """A JSON list of Alpaca records as `{instruction, input, output}`; `fields` name them in the file."""
+    try:
+        records = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise InputError(path, f"invalid JSON ({error.msg})", error.lineno) from None
+    if not isinstance(records, list):
+        raise InputError(path, "expected a JSON list of Alpaca records")
+    instruction, input, output = fields
+    result = []
+    for index, record in enumerate(records):
+        # Alpaca records often leave out an empty input; instruction and output are required.
+        missing = [f for f in (instruction, output) if not isinstance(record, dict) or f not in record]
+        if missing:
+            raise InputError(path, f"record {index}: missing field(s) {', '.join(missing)}")
+        result.append(
+            {"instruction": record[instruction], "input": record.get(input, ""), "output": record[output]}
+        )
+    return result
 
 
 def dumps(record: dict[str, Any]) -> str:
