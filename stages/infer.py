@@ -1,6 +1,6 @@
 """infer: one model x one hint over every test set, with the prompt built as at training.
 
-Run as `python -m stages.infer --model {base,sft} --hint {none,no_errors,minor,major,preferred}`: one
+Run as `python -m stages.infer --model {base,sft,<name>} --hint {none,no_errors,minor,major,preferred}`: one
 DVC matrix cell loads its model once. Batches are sorted by length with left padding under a token
 budget (`infer.batch_tokens`). Generation settings come from `infer.preset`, each key written in
 params.yaml (not null) overriding the preset's. Writes data/hyps/<model>/<hint>/<testset>.jsonl ({id,
@@ -30,11 +30,19 @@ from stages.core.prompts import (
 )
 
 OUT_ROOT = Path("data/hyps")
-SFT_MODEL = "models/sft"
+MODELS = Path("models")
 
 
 def model_path(name: str, params) -> str:
-    return params.base.model if name == "base" else SFT_MODEL
+    """`base` is the base model as params name it (hub id or path); any other name a folder under models/."""
+    if name == "base":
+        return params.base.model
+    folder = MODELS / name
+    if not folder.is_dir():
+        raise InputError(
+            folder, f"no model folder for infer model {name!r} (put a model or PEFT adapter there)"
+        )
+    return str(folder)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from stages.core import langid
 from stages.core.comet import comet_scores
-from stages.core.io import atomic_path, read_jsonl, write_json, write_jsonl, write_text
+from stages.core.io import InputError, atomic_path, read_jsonl, write_json, write_jsonl, write_text
 from stages.core.metrics import comet_signature, corpus_scores, sentence_scores
 from stages.core.params import load_params, load_raw
 from stages.core.prompts import HINTS
@@ -36,8 +36,9 @@ METRIC_NAMES = {
 LOWER_IS_BETTER = ("ter", "off_target")
 
 
-def hypothesis_files() -> list[Path]:
-    return sorted(HYPS.glob("*/*/*.jsonl"))
+def hypothesis_files(models: list[str]) -> list[Path]:
+    """The cells of the models `infer.models` lists: a model dropped from the list leaves stale files."""
+    return sorted(path for model in models for path in (HYPS / model).glob("*/*.jsonl"))
 
 
 def reference_streams(records: list[dict]) -> list[list[str]]:
@@ -168,16 +169,20 @@ def write_plot(metrics: dict) -> None:
 
 
 def main() -> None:
-    config = load_params().score
+    params = load_params()
+    config = params.score
     metrics, signatures, segments = nested(), nested(), []
-    for path in hypothesis_files():
+    for path in hypothesis_files(params.infer.models):
         records = read_jsonl(
             path, required=("id", "testset", "model", "hint", "src", "ref", "hyp", "tgt_lang")
         )
         if not records:
             continue
         first = records[0]
-        scores, signature, cell_segments = score_cell(records, config)
+        try:
+            scores, signature, cell_segments = score_cell(records, config)
+        except ValueError as error:
+            raise InputError(path, str(error)) from None
         metrics[first["testset"]][first["model"]][first["hint"]] = scores
         signatures[first["testset"]][first["model"]][first["hint"]] = signature
         segments.extend(cell_segments)

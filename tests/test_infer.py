@@ -131,3 +131,49 @@ def test_sampling_is_seeded(tiny_lm):
     generation = infer.resolve_generation(Infer(testsets={}, preset="parrot_sample", max_new_tokens=6))
     first = infer.generate(model, tokenizer, prompts, generation, batch_tokens=10_000, seed=3)
     assert infer.generate(model, tokenizer, prompts, generation, batch_tokens=10_000, seed=3) == first
+
+
+def test_an_extra_adapter_model_is_a_matrix_row(in_tmp, tiny_lm, monkeypatch):
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from stages.core.models import load_causal_lm
+
+    base = AutoModelForCausalLM.from_pretrained(tiny_lm)
+    config = LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    get_peft_model(base, config).save_pretrained(in_tmp / "models/lora")
+    write_lines(in_tmp / "t.en", ["The dog sleeps.", "Hello"])
+    write_lines(in_tmp / "t.de", ["Der Hund schläft.", "Hallo"])
+    testsets = {"a-en-de": {"src": "t.en", "ref": "t.de", "src_lang": "en", "tgt_lang": "de"}}
+    write_params(
+        in_tmp,
+        base={"model": str(tiny_lm)},
+        infer={"models": ["base", "lora"], "testsets": testsets, "max_new_tokens": 4},
+    )
+    monkeypatch.setattr("sys.argv", ["infer", "--model", "lora", "--hint", "none"])
+    infer.main()
+    records = read_jsonl(in_tmp / "data/hyps/lora/none/a-en-de.jsonl")
+    assert [r["model"] for r in records] == ["lora", "lora"]
+    assert json.loads((in_tmp / "data/hyps/lora/none/settings.json").read_text())["model"] == "models/lora"
+    # The adapter is applied on its base, not ignored: its logits differ from the base model's.
+    ids = torch.tensor([[1, 5, 9, 12]])
+    with torch.no_grad():
+        adapted = load_causal_lm("models/lora")(ids).logits
+        plain = load_causal_lm(str(tiny_lm))(ids).logits
+    assert not torch.allclose(adapted, plain)
+
+
+def test_an_unknown_model_name_is_named(in_tmp, tiny_lm, monkeypatch):
+    write_params(in_tmp, base={"model": str(tiny_lm)}, infer={"models": ["base", "mine"]})
+    monkeypatch.setattr("sys.argv", ["infer", "--model", "mine", "--hint", "none"])
+    with pytest.raises(InputError, match="models/mine: no model folder for infer model 'mine'"):
+        infer.main()
+    assert not (in_tmp / "data/hyps/mine").exists()
+
+
+def test_model_names_are_checked():
+    with pytest.raises(ValueError, match="a/b: a model name is letters"):
+        Infer(testsets={}, models=["base", "a/b"])
+    with pytest.raises(ValueError, match="listed twice"):
+        Infer(testsets={}, models=["sft", "sft"])

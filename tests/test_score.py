@@ -4,6 +4,7 @@ import pytest
 from sacrebleu.metrics import BLEU, CHRF
 
 from stages import score
+from stages.core.io import InputError
 from stages.core.langid import off_target_flags, off_target_rate
 from stages.core.metrics import corpus_scores
 
@@ -31,7 +32,7 @@ def _cell(folder, model, hint, hyps, second_refs=None):
         | ({"refs": [ref, second_refs[i]]} if second_refs else {})
         for i, (ref, hyp) in enumerate(zip(REFS, hyps, strict=True))
     ]
-    write_lines(
+    return write_lines(
         folder / f"data/hyps/{model}/{hint}/s-en-de.jsonl",
         [json.dumps(r, ensure_ascii=False) for r in records],
     )
@@ -110,7 +111,8 @@ def test_segments_line_up_with_the_hypotheses(in_tmp):
     write_params(in_tmp, score={"comet_model": ""})
     score.main()
     rows = [json.loads(line) for line in (in_tmp / "reports/segments.jsonl").read_text().splitlines()]
-    hyps = [json.loads(line) for path in score.hypothesis_files() for line in path.read_text().splitlines()]
+    files = score.hypothesis_files(["base", "sft"])
+    hyps = [json.loads(line) for path in files for line in path.read_text().splitlines()]
     assert [(r["id"], r["model"], r["hyp"], r["ref"]) for r in rows] == [
         (h["id"], h["model"], h["hyp"], h["ref"]) for h in hyps
     ]
@@ -119,6 +121,28 @@ def test_segments_line_up_with_the_hypotheses(in_tmp):
     assert rows[2]["bleu"] == 100.0 and rows[2]["off_target"] is False
     metrics = json.loads((in_tmp / "reports/metrics.json").read_text())["s-en-de"]
     assert metrics["sft"]["none"]["off_target"] == 0.0 and metrics["base"]["none"]["off_target"] >= 0.5
+
+
+def test_only_the_listed_models_are_scored(in_tmp):
+    _cell(in_tmp, "sft", "none", ["Der Hund schläft im Garten.", "Die Katze isst Fisch."])
+    _cell(in_tmp, "old", "none", ["Katze.", "Hund."])  # a model since dropped from infer.models
+    write_params(in_tmp, score={"comet_model": ""})
+    score.main()
+    assert set(json.loads((in_tmp / "reports/metrics.json").read_text())["s-en-de"]) == {"sft"}
+    write_params(in_tmp, score={"comet_model": ""}, infer={"models": ["base", "sft", "old"]})
+    score.main()
+    assert set(json.loads((in_tmp / "reports/metrics.json").read_text())["s-en-de"]) == {"sft", "old"}
+
+
+def test_a_bad_cell_is_named_by_its_file(in_tmp):
+    path = _cell(in_tmp, "sft", "none", ["Der Hund schläft im Garten.", "Die Katze isst Fisch."])
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    records[1]["refs"] = ["something else", "x"]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    write_params(in_tmp, score={"comet_model": ""})
+    with pytest.raises(InputError, match=r"data/hyps/sft/none/s-en-de.jsonl.*`refs` must start with `ref`"):
+        score.main()
+    assert not (in_tmp / "reports/metrics.json").exists()
 
 
 def test_chrf_plus_and_ter_only_when_on(in_tmp):

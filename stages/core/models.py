@@ -1,5 +1,6 @@
 """Loading causal LMs and their tokenizers, by hub id or local path, full weights or PEFT adapter."""
 
+import json
 from pathlib import Path
 
 import torch
@@ -13,10 +14,25 @@ def is_adapter(name_or_path: str) -> bool:
     return (Path(name_or_path) / "adapter_config.json").exists()
 
 
+def adapter_base(adapter_path: str) -> str:
+    """The base model a PEFT adapter was trained on, as its adapter_config.json names it."""
+    config = json.loads((Path(adapter_path) / "adapter_config.json").read_text(encoding="utf-8"))
+    return config["base_model_name_or_path"]
+
+
+def has_tokenizer(folder: str) -> bool:
+    return any((Path(folder) / name).exists() for name in ("tokenizer.json", "tokenizer_config.json"))
+
+
 def load_tokenizer(name_or_path: str, trust_remote_code: bool = False, padding_side: str = "left"):
-    """Left padding: generation appends to the right of every prompt in a batch."""
+    """Left padding: generation appends to the right of every prompt in a batch.
+
+    An adapter saved without its tokenizer uses its base model's.
+    """
     from transformers import AutoTokenizer
 
+    if is_adapter(name_or_path) and not has_tokenizer(name_or_path):
+        name_or_path = adapter_base(name_or_path)
     tokenizer = AutoTokenizer.from_pretrained(name_or_path, trust_remote_code=trust_remote_code)
     tokenizer.padding_side = padding_side
     if tokenizer.pad_token is None:

@@ -3,6 +3,7 @@
 Each group of the file is one model below; stages read their own group (and `base`).
 """
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -173,6 +174,9 @@ class TestSet(Group):
 
 
 class Infer(Group):
+    # Rows of the infer matrix: `base` (base.model), `sft` (models/sft), or any folder under models/
+    # holding a full model or a PEFT adapter (loaded on its base).
+    models: list[str] = ["base", "sft"]
     testsets: dict[str, TestSet]
     batch_tokens: int = Field(default=8192, gt=0)  # padded prompt tokens x rows per batch
     # A preset (stages/infer.py PRESETS) gives every generation key; a key written here (not null) wins.
@@ -182,6 +186,19 @@ class Infer(Group):
     do_sample: bool | None = None
     temperature: float | None = Field(default=None, gt=0)
     top_p: float | None = Field(default=None, gt=0, le=1)
+
+    @field_validator("models")
+    @classmethod
+    def _model_names(cls, names: list[str]) -> list[str]:
+        if not names:
+            raise ValueError("list at least one model (base, sft, or a folder name under models/)")
+        bad = [name for name in names if not re.fullmatch(r"[A-Za-z0-9_.]+", name)]
+        if bad:
+            # A name becomes a DVC stage name (infer@<name>-<hint>) and a folder under models/ and data/hyps/.
+            raise ValueError(f"{', '.join(bad)}: a model name is letters, digits, '_' or '.'")
+        if len(set(names)) != len(names):
+            raise ValueError("a model is listed twice")
+        return names
 
 
 class Score(Group):
