@@ -17,6 +17,7 @@ import torch
 from tqdm import tqdm
 
 from stages.core.batching import token_batches
+from stages.core.datasources import load_hf_dataset, reference_fields, sacrebleu_files
 from stages.core.io import InputError, atomic_path, dumps, read_lines
 from stages.core.models import load_causal_lm, load_tokenizer
 from stages.core.params import load_params
@@ -107,14 +108,53 @@ def generate(
     return outputs
 
 
-def read_test_set(name: str, spec) -> tuple[list[str], list[list[str]]]:
-    """Sources and reference streams (one list per reference file, in order), all of the same length."""
-    sources = read_lines(spec.src)
-    refs = [read_lines(path) for path in spec.refs]
-    for path, lines in zip(spec.refs, refs, strict=True):
+def _aligned_files(name: str, src, refs: list) -> tuple[list[str], list[list[str]]]:
+    sources = read_lines(src)
+    streams = [read_lines(path) for path in refs]
+    for path, lines in zip(refs, streams, strict=True):
         if len(lines) != len(sources):
-            raise InputError(path, f"{len(lines)} lines, but {spec.src} has {len(sources)} (test set {name})")
-    return sources, refs
+            raise InputError(path, f"{len(lines)} lines, but {src} has {len(sources)} (test set {name})")
+    return sources, streams
+
+
+def _text_streams(name: str, spec) -> tuple[list[str], list[list[str]]]:
+    return _aligned_files(name, spec.src, spec.refs)
+
+
+def _dataset_streams(name: str, spec) -> tuple[list[str], list[list[str]]]:
+    records = load_hf_dataset(spec.path, spec.config, spec.split, key=f"infer.testsets.{name}")
+    fields = [spec.src_field or spec.src_lang, *spec.refs]
+    streams: list[list[str]] = [[] for _ in fields]
+    for index, record in enumerate(records):
+        # WMT-style sets on the hub keep both sides under `translation`.
+        sides = record if fields[0] in record else record.get("translation") or {}
+        for field, stream in zip(fields, streams, strict=True):
+            if not isinstance(sides.get(field), str):
+                raise InputError(
+                    f"{spec.path}:{spec.split}:{index}", f"no text field {field!r} (test set {name})"
+                )
+            stream.append(sides[field])
+    return streams[0], streams[1:]
+
+
+def _sacrebleu_streams(name: str, spec) -> tuple[list[str], list[list[str]]]:
+    files = sacrebleu_files(spec.path, spec.src_lang, spec.tgt_lang)
+    wanted = spec.refs or reference_fields(files)
+    unknown = [field for field in wanted if field not in files]
+    if unknown:
+        raise InputError(
+            f"infer.testsets.{name}.ref_field",
+            f"{', '.join(unknown)}: {spec.path} has {', '.join(reference_fields(files))}",
+        )
+    return _aligned_files(name, files["src"], [files[field] for field in wanted])
+
+
+READERS = {"text": _text_streams, "datasets": _dataset_streams, "sacrebleu": _sacrebleu_streams}
+
+
+def read_test_set(name: str, spec) -> tuple[list[str], list[list[str]]]:
+    """Sources and reference streams (one list per reference, in order), all of the same length."""
+    return READERS[spec.format](name, spec)
 
 
 def hypothesis_record(

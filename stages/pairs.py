@@ -7,7 +7,6 @@ reports/pairs.json, which accounts for every record read: kept + each filter's r
 Every input is read and checked before anything is written, so a bad input leaves no output.
 """
 
-import os
 import re
 import unicodedata
 from collections import Counter
@@ -15,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from stages.core.datasources import load_hf_dataset, reference_fields, sacrebleu_files
 from stages.core.io import InputError, atomic_path, dumps, iter_jsonl, read_lines, write_json
 from stages.core.params import PairFiles, load_params
 
@@ -151,31 +151,9 @@ def read_jsonl(spec: PairFiles) -> list[Row]:
 
 
 def read_datasets(spec: PairFiles) -> list[Row]:
-    """A Hugging Face data set: a folder written by save_to_disk, or a hub id (network or local cache).
-
-    A folder holding a single Dataset is taken as the split `split` names, so that ids and origins
-    have one shape (`<name>:<split>:<index>`) whatever the folder holds.
-    """
-    import datasets  # imported here: a second of start-up that only this format needs
-
-    folder = Path(spec.path)
-    try:
-        if (folder / "dataset_dict.json").exists() or (folder / "state.json").exists():
-            loaded = datasets.load_from_disk(str(folder))
-        else:
-            loaded = datasets.load_dataset(spec.path, spec.config, split=spec.split)
-    except (OSError, ValueError) as error:  # ConnectionError and FileNotFoundError are OSErrors
-        raise InputError(
-            spec.path,
-            f"cannot load the data set (format datasets): {error}. A hub id needs the network "
-            "(or the Hugging Face cache when HF_HUB_OFFLINE is set); a folder must come from save_to_disk",
-        ) from None
-    if isinstance(loaded, datasets.DatasetDict):
-        if spec.split not in loaded:
-            raise InputError(spec.path, f"no split {spec.split!r} (it has {', '.join(loaded)})")
-        loaded = loaded[spec.split]
+    """A Hugging Face data set (hub id or save_to_disk folder); origins are `<name>:<split>:<index>`."""
     rows = []
-    for index, record in enumerate(loaded):
+    for index, record in enumerate(load_hf_dataset(spec.path, spec.config, spec.split)):
         where = f"{spec.split}:{index}"
         try:
             rows.append(Row(where, *pick_fields(record, spec)))
@@ -184,42 +162,10 @@ def read_datasets(spec: PairFiles) -> list[Row]:
     return rows
 
 
-def _offline() -> bool:
-    # The project's one switch for "download nothing"; sacreBLEU itself has none.
-    return os.environ.get("HF_HUB_OFFLINE", "").upper() in {"1", "ON", "YES", "TRUE"}
-
-
-def _sacrebleu_cached(dataset) -> bool:
-    # sacreBLEU keeps each archive it downloads under <SACREBLEU>/<name>/raw and fetches only missing ones.
-    archives = [Path(dataset._rawdir, dataset._get_tarball_filename(url)) for url in dataset.data]
-    return all(path.exists() and path.stat().st_size > 0 for path in archives)
-
-
 def read_sacrebleu(spec: PairFiles) -> list[Row]:
     """A WMT/FLORES test set through sacreBLEU's downloader: its source and first reference, with doc ids."""
-    from sacrebleu.dataset import DATASETS
-
-    langpair = f"{spec.src_lang}-{spec.tgt_lang}"
-    where = f"{spec.path} (format sacrebleu, {langpair})"
-    dataset = DATASETS.get(spec.path)
-    if dataset is None:
-        raise InputError(where, "not a sacreBLEU test set name (`sacrebleu --list` shows them)")
-    if langpair not in dataset.langpairs:
-        raise InputError(
-            where, f"the test set has no {langpair} (it has {', '.join(sorted(dataset.langpairs))})"
-        )
-    need = f"downloading it needs the network ({', '.join(dataset.data)})"
-    if _offline() and not _sacrebleu_cached(dataset):
-        raise InputError(
-            where, f"not in sacreBLEU's cache ({dataset._outdir}) and {need}, but HF_HUB_OFFLINE is set"
-        )
-    try:
-        files = dict(zip(dataset.fieldnames(langpair), dataset.get_files(langpair), strict=True))
-    except (OSError, SystemExit) as error:  # sacreBLEU exits (after logging why) on SSL and checksum errors
-        detail = "see sacreBLEU's message above" if isinstance(error, SystemExit) else str(error)
-        raise InputError(where, f"{need}, and it failed: {detail}") from None
-    src_path = Path(files["src"])
-    ref_path = Path(next(path for field, path in files.items() if field.startswith("ref")))
+    files = sacrebleu_files(spec.path, spec.src_lang, spec.tgt_lang)
+    src_path, ref_path = files["src"], files[reference_fields(files)[0]]
     sources, targets = read_lines(src_path), read_lines(ref_path)
     docs: list[str | None] = read_lines(files["docid"]) if "docid" in files else [None] * len(sources)
     if not len(sources) == len(targets) == len(docs):

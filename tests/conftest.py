@@ -67,3 +67,15 @@ def tiny_lm(tmp_path_factory) -> Path:
     build_causal_lm(tokenizer, config, seed=0).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """`network` tests run only when the hub may be reached; `gpu` tests only with a CUDA device."""
+    import torch
+
+    offline = os.environ.get("HF_HUB_OFFLINE") == "1"
+    for item in items:
+        if offline and "network" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason="needs the network (HF_HUB_OFFLINE=1)"))
+        if "gpu" in item.keywords and not torch.cuda.is_available():
+            item.add_marker(pytest.mark.skip(reason="needs a CUDA GPU"))

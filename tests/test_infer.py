@@ -177,3 +177,54 @@ def test_model_names_are_checked():
         Infer(testsets={}, models=["base", "a/b"])
     with pytest.raises(ValueError, match="listed twice"):
         Infer(testsets={}, models=["sft", "sft"])
+
+
+def test_a_datasets_test_set_reads_source_and_references(in_tmp):
+    from datasets import Dataset
+
+    rows = [
+        {"translation": {"en": "The dog sleeps.", "de": "Der Hund schläft."}, "de_b": "Der Hund ruht."},
+        {"translation": {"en": "Hello", "de": "Hallo"}, "de_b": "Servus"},
+    ]
+    Dataset.from_list(rows).save_to_disk(str(in_tmp / "wmt"))
+    one = Spec(format="datasets", path="wmt", src_lang="en", tgt_lang="de")
+    assert infer.read_test_set("w", one) == (["The dog sleeps.", "Hello"], [["Der Hund schläft.", "Hallo"]])
+    flat = [{"en": r["translation"]["en"], "de": r["translation"]["de"], "de_b": r["de_b"]} for r in rows]
+    Dataset.from_list(flat).save_to_disk(str(in_tmp / "flat"))
+    two = Spec(format="datasets", path="flat", ref_field=["de_b", "de"], src_lang="en", tgt_lang="de")
+    sources, refs = infer.read_test_set("w", two)
+    assert refs == [["Der Hund ruht.", "Servus"], ["Der Hund schläft.", "Hallo"]]
+    missing = Spec(format="datasets", path="flat", ref_field="de_c", src_lang="en", tgt_lang="de")
+    with pytest.raises(InputError, match=r"flat:test:0: no text field 'de_c' \(test set w\)"):
+        infer.read_test_set("w", missing)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"format": "text", "src": "a.en"}, "format text needs ref"),
+        ({"format": "sacrebleu"}, "format sacrebleu needs path"),
+        ({"format": "sacrebleu", "path": "wmt22", "src": "a.en"}, "src: not used by format sacrebleu"),
+        ({"src": "a.en", "ref": "a.de", "split": "dev"}, "split: not used by format text"),
+    ],
+)
+def test_test_set_keys_must_fit_the_format(spec, message):
+    with pytest.raises(ValueError, match=message):
+        Spec(src_lang="en", tgt_lang="de", **spec)
+
+
+def test_a_sacrebleu_test_set_offline_is_a_clear_error(in_tmp, monkeypatch):
+    from sacrebleu.dataset import DATASETS
+
+    monkeypatch.setattr(DATASETS["wmt22"], "_rawdir", str(in_tmp / "empty"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    spec = Spec(format="sacrebleu", path="wmt22", src_lang="en", tgt_lang="de")
+    with pytest.raises(InputError, match=r"wmt22 \(sacreBLEU test set, en-de\): not in sacreBLEU's cache"):
+        infer.read_test_set("wmt22", spec)
+
+
+@pytest.mark.network
+def test_a_sacrebleu_test_set_has_both_wmt22_references():
+    spec = Spec(format="sacrebleu", path="wmt22", ref_field=["ref:B", "ref:A"], src_lang="en", tgt_lang="de")
+    sources, refs = infer.read_test_set("wmt22", spec)
+    assert len(sources) == 2037 and len(refs) == 2 and refs[0] != refs[1]

@@ -296,7 +296,7 @@ def test_sacrebleu_offline_refuses_to_download(in_tmp, empty_sacrebleu_cache, mo
     with pytest.raises(InputError) as error:
         pairs.main()
     message = str(error.value)
-    assert message.startswith("wmt20 (format sacrebleu, en-de): not in sacreBLEU's cache")
+    assert message.startswith("wmt20 (sacreBLEU test set, en-de): not in sacreBLEU's cache")
     assert "needs the network" in message and "HF_HUB_OFFLINE" in message
     assert _nothing_written(in_tmp) and not (in_tmp / "sacrebleu/wmt20/raw").exists()
 
@@ -311,7 +311,7 @@ def test_sacrebleu_failed_download_is_our_error(in_tmp, empty_sacrebleu_cache, m
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setattr(urllib.request, "urlopen", no_network)
     with pytest.raises(
-        InputError, match=r"^wmt20 \(format sacrebleu, en-de\): downloading it needs the network"
+        InputError, match=r"^wmt20 \(sacreBLEU test set, en-de\): downloading it needs the network"
     ):
         pairs.main()
     assert _nothing_written(in_tmp)

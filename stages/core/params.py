@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .langs import is_known
 
@@ -153,24 +153,53 @@ class Sft(Group):
 
 
 class TestSet(Group):
-    src: str
-    ref: str | list[str]  # one reference file, or several in order (the first is the record's `ref`)
+    # text: line-aligned files `src` and `ref`; datasets: `path` a hub id or save_to_disk folder, `split`,
+    # `config`, `src_field`/`ref_field`; sacrebleu: `path` a test set name (wmt22, flores200, …)
+    format: Literal["text", "datasets", "sacrebleu"] = "text"
+    src: str | None = None
+    ref: str | list[str] | None = None  # one reference file, or several in order (the first is `ref`)
+    path: str | None = None
+    split: str = "test"
+    config: str | None = None
+    src_field: str | None = None  # datasets: the source column (default: src_lang, or under `translation`)
+    # datasets: the reference column(s) (default: tgt_lang); sacrebleu: which of `ref:A`, `ref:B`, … in
+    # order (default: all, in sacreBLEU's order)
+    ref_field: str | list[str] | None = None
     src_lang: str
     tgt_lang: str
 
     _langs = field_validator("src_lang", "tgt_lang")(_language)
 
-    @field_validator("ref")
+    @field_validator("ref", "ref_field")
     @classmethod
-    def _some_ref(cls, ref: str | list[str]) -> str | list[str]:
+    def _some_ref(cls, ref: str | list[str] | None) -> str | list[str] | None:
         if isinstance(ref, list) and not ref:
-            raise ValueError("a test set needs at least one reference file")
+            raise ValueError("a test set needs at least one reference")
         return ref
+
+    @model_validator(mode="after")
+    def _keys_fit_format(self) -> "TestSet":
+        needs = {"text": ("src", "ref"), "datasets": ("path",), "sacrebleu": ("path",)}[self.format]
+        missing = [key for key in needs if getattr(self, key) is None]
+        if missing:
+            raise ValueError(f"format {self.format} needs {' and '.join(missing)}")
+        given = self.model_fields_set
+        wrong = {
+            "text": {"path", "split", "config", "src_field", "ref_field"},
+            "datasets": {"src", "ref"},
+            "sacrebleu": {"src", "ref", "split", "config", "src_field"},
+        }[self.format] & given
+        if wrong:
+            raise ValueError(f"{', '.join(sorted(wrong))}: not used by format {self.format}")
+        return self
 
     @property
     def refs(self) -> list[str]:
-        """Every reference file, in the order written."""
-        return [self.ref] if isinstance(self.ref, str) else list(self.ref)
+        """Every reference: files (text) or fields (datasets, sacrebleu), in the order written."""
+        refs = self.ref if self.format == "text" else self.ref_field
+        if refs is None:
+            return [self.tgt_lang] if self.format == "datasets" else []
+        return [refs] if isinstance(refs, str) else list(refs)
 
 
 class Infer(Group):
