@@ -1,4 +1,4 @@
-"""score: every hypothesis file -> BLEU, chrF (chrF++, TER), COMET and the off-target rate per cell.
+"""score: every hypothesis file -> BLEU, chrF (chrF++, TER), COMET (COMET-Kiwi) and the off-target rate.
 
 A cell is test set x model x hint. Writes reports/metrics.json (testset -> model -> hint -> metric),
 reports/scores.md (a table per test set, with the gain over the base model), reports/bleu.csv for
@@ -31,6 +31,7 @@ METRIC_NAMES = {
     "chrfpp": "chrF++",
     "ter": "TER",
     "comet": "COMET",
+    "cometkiwi": "COMET-Kiwi",
     "off_target": "off-target",
 }
 LOWER_IS_BETTER = ("ter", "off_target")
@@ -74,20 +75,25 @@ def score_cell(records: list[dict], config) -> tuple[dict, dict, list[dict]]:
     ]
     scores["off_target"] = round(sum(s["off_target"] for s in segments) / len(segments), 4)
     signature["off_target"] = langid.signature()
-    if config.comet_model:
-        # COMET takes one reference: the first.
+    # COMET takes one reference: the first. COMET-Kiwi takes none.
+    for metric, model, references in (
+        ("comet", config.comet_model, refs[0]),
+        ("cometkiwi", config.comet_kiwi_model, None),
+    ):
+        if not model:
+            continue
         system, per_segment = comet_scores(
-            config.comet_model,
+            model,
             [r["src"] for r in records],
             hyps,
-            refs[0],
+            references,
             batch_size=config.comet_batch_size,
             gpus=config.comet_gpus,
         )
-        scores["comet"] = round(system, 4)
-        signature["comet"] = comet_signature(config.comet_model)
+        scores[metric] = round(system, 4)
+        signature[metric] = comet_signature(model, reference_free=references is None)
         for segment, value in zip(segments, per_segment, strict=True):
-            segment["comet"] = round(value, 4)
+            segment[metric] = round(value, 4)
     return scores, signature, segments
 
 

@@ -157,3 +157,19 @@ def test_relative_encoder_needs_the_build_cwd(repo, tmp_path, monkeypatch):
 def test_missing_local_model_is_not_looked_up_on_the_hub(tmp_path):
     with pytest.raises(FileNotFoundError):
         comet_scores(str(tmp_path / "nope" / "comet"), EN[:1], DE[:1], DE[:1])
+
+
+def test_a_referenceless_model_scores_without_references(repo, tmp_path):
+    """COMET-Kiwi's class and inputs (UnifiedMetric on mt and src), through comet's own loader."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(tmp_path)
+        build_tiny_comet(Path("kiwi"), TEXTS, seed=0, referenceless=True)
+        hparams = yaml.safe_load(Path("kiwi/hparams.yaml").read_text())
+        system, segments = comet_scores("kiwi", SOURCES, REFERENCES, None)
+    assert hparams["class_identifier"] == "unified_metric" and hparams["input_segments"] == ["mt", "src"]
+    assert len(segments) == len(SOURCES) and all(0 < s < 1 for s in segments)
+    assert system == pytest.approx(sum(segments) / len(segments))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(repo)
+        with pytest.raises(ValueError, match="scores against references, and none were given"):
+            comet_scores(REL_DIR, SOURCES, REFERENCES, None)

@@ -207,7 +207,7 @@ def test_lingtune_score_prints_json(tmp_path, capsys):
     main(["score", "--hyp", hyp, "--ref", ref, "--lang-pair", "en-de", "--chrf-plus", "--ter"])
     printed = json.loads(capsys.readouterr().out)
     assert {"chrfpp", "ter", "off_target"} <= set(printed) and "nw:2" in printed["signature"]["chrfpp"]
-    with pytest.raises(SystemExit, match="--comet needs --src"):
+    with pytest.raises(SystemExit, match="--comet and --comet-kiwi need --src"):
         main(["score", "--hyp", hyp, "--ref", ref, "--lang-pair", "en-de", "--comet", "x"])
     (tmp_path / "short").write_text("Der Hund schläft.\n")
     with pytest.raises(SystemExit, match="1 lines, but"):
@@ -232,3 +232,24 @@ def test_comet_takes_the_first_reference_and_fills_segments(in_tmp, monkeypatch)
     assert [r["comet"] for r in rows] == [0.25, 0.75] and rows[0]["refs"] == [REFS[0], SECOND_REFS[0]]
     signature = json.loads((in_tmp / "reports/signatures.json").read_text())["s-en-de"]["sft"]["none"]
     assert "model:tiny" in signature["comet"]
+
+
+def test_comet_kiwi_scores_without_references_when_on(in_tmp, monkeypatch):
+    calls = {}
+
+    def fake_comet(model, sources, hyps, refs, batch_size, gpus):
+        calls[model] = refs
+        return (0.5, [0.25, 0.75]) if refs else (0.4, [0.3, 0.5])
+
+    monkeypatch.setattr(score, "comet_scores", fake_comet)
+    _cell(in_tmp, "sft", "none", ["Der Hund schläft im Garten.", "Die Katze isst."])
+    write_params(in_tmp, score={"comet_model": "da", "comet_kiwi_model": "kiwi"})
+    score.main()
+    assert calls == {"da": REFS, "kiwi": None}
+    cell = json.loads((in_tmp / "reports/metrics.json").read_text())["s-en-de"]["sft"]["none"]
+    assert cell["comet"] == 0.5 and cell["cometkiwi"] == 0.4
+    rows = [json.loads(line) for line in (in_tmp / "reports/segments.jsonl").read_text().splitlines()]
+    assert [r["cometkiwi"] for r in rows] == [0.3, 0.5]
+    signature = json.loads((in_tmp / "reports/signatures.json").read_text())["s-en-de"]["sft"]["none"]
+    assert "model:kiwi|ref:none" in signature["cometkiwi"] and "ref:first" in signature["comet"]
+    assert "COMET-Kiwi" in (in_tmp / "reports/scores.md").read_text()

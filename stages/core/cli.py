@@ -11,8 +11,8 @@ from .metrics import comet_signature, corpus_scores
 def score(args: argparse.Namespace) -> dict:
     """The figures the `score` stage reports for one cell, with their signatures."""
     src_lang, tgt_lang = args.lang_pair.split("-", 1)
-    if args.comet and not args.src:
-        raise SystemExit("--comet needs --src (COMET reads the source)")
+    if (args.comet or args.comet_kiwi) and not args.src:
+        raise SystemExit("--comet and --comet-kiwi need --src (COMET reads the source)")
     hyps = read_lines(args.hyp)
     refs = [read_lines(path) for path in args.ref]
     for path, lines in zip(args.ref, refs, strict=True):
@@ -28,6 +28,12 @@ def score(args: argparse.Namespace) -> dict:
         system, _ = comet_scores(args.comet, read_lines(args.src), hyps, refs[0])
         result["comet"] = round(system, 4)
         result["signature"]["comet"] = comet_signature(args.comet)
+    if args.comet_kiwi:
+        from .comet import comet_scores
+
+        system, _ = comet_scores(args.comet_kiwi, read_lines(args.src), hyps, None)
+        result["cometkiwi"] = round(system, 4)
+        result["signature"]["cometkiwi"] = comet_signature(args.comet_kiwi, reference_free=True)
     return result
 
 
@@ -47,6 +53,9 @@ def main(argv: list[str] | None = None) -> None:
         "--tokenize", default="auto", help="sacreBLEU tokenizer (auto: from the target language)"
     )
     scoring.add_argument("--comet", help="COMET checkpoint folder or hub id (needs --src)")
+    scoring.add_argument(
+        "--comet-kiwi", help="reference-free COMET-Kiwi checkpoint folder or hub id (needs --src)"
+    )
     scoring.add_argument("--chrf-plus", action="store_true", help="also chrF++ (chrfpp)")
     scoring.add_argument("--ter", action="store_true", help="also TER")
     args = parser.parse_args(argv)

@@ -172,8 +172,17 @@ def _train_tokenizer(texts: list[str], vocab_size: int = 1000) -> XLMRobertaToke
     )
 
 
-def build_tiny_comet(out_dir: Path, texts: list[str], seed: int = 0, final_dir: Path | None = None) -> Path:
+def build_tiny_comet(
+    out_dir: Path,
+    texts: list[str],
+    seed: int = 0,
+    final_dir: Path | None = None,
+    referenceless: bool = False,
+) -> Path:
     """Build a tiny but real COMET RegressionMetric into `out_dir`, deterministically, in seconds on CPU.
+
+    `referenceless` builds a `comet.models.UnifiedMetric` on (mt, src) instead: the class and inputs of
+    COMET-Kiwi (Unbabel/wmt22-cometkiwi-da), which scores without a reference.
 
     Writes COMET's own layout, so `comet.load_from_checkpoint` (and `comet_scores`) load it unchanged:
 
@@ -227,7 +236,7 @@ def build_tiny_comet(out_dir: Path, texts: list[str], seed: int = 0, final_dir: 
     rng = random.Random(seed)
     with _single_thread(), torch.random.fork_rng(devices=[]), _quiet():  # seeded, caller's RNG untouched
         torch.manual_seed(seed)
-        model = comet.models.RegressionMetric(
+        common = dict(
             pretrained_model=encoder_dir.as_posix(),
             load_pretrained_weights=False,  # nothing to download: random init from config.json
             local_files_only=True,
@@ -241,6 +250,11 @@ def build_tiny_comet(out_dir: Path, texts: list[str], seed: int = 0, final_dir: 
             encoder_learning_rate=1e-3,
             batch_size=TRAIN_BATCH,
         )
+        if referenceless:
+            # word_layer: the encoder has 2 layers, not XLM-R large's 24 (used for word-level tags only).
+            model = comet.models.UnifiedMetric(**common, input_segments=["mt", "src"], word_layer=2)
+        else:
+            model = comet.models.RegressionMetric(**common)
         model.train()
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
         kinds = list(CORRUPTIONS)
@@ -248,16 +262,15 @@ def build_tiny_comet(out_dir: Path, texts: list[str], seed: int = 0, final_dir: 
             batch = []
             for _ in range(TRAIN_BATCH):
                 ref, kind = rng.choice(texts), rng.choice(kinds)
-                batch.append(
-                    {
-                        "src": rng.choice(texts),
-                        "mt": _corrupt(ref, kind, texts, rng),
-                        "ref": ref,
-                        "score": CORRUPTIONS[kind],
-                    }
-                )
+                if referenceless:  # the source plays the reference's part: a copy of it is "perfect"
+                    sample = {"src": ref, "mt": _corrupt(ref, kind, texts, rng)}
+                else:  # the source first: the same draws as ever, so the default model stays the same
+                    sample = {"src": rng.choice(texts), "mt": _corrupt(ref, kind, texts, rng), "ref": ref}
+                batch.append(sample | {"score": CORRUPTIONS[kind]})
             inputs, target = model.prepare_sample(batch, stage="fit")
-            loss = model.compute_loss(model(**inputs), target)
+            # UnifiedMetric gives one input per segment combination; its training_step sums their losses.
+            sequences = inputs if referenceless else [inputs]
+            loss = sum(model.compute_loss(model(**sequence), target) for sequence in sequences)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -328,15 +341,24 @@ def _load_model(ckpt: Path, mtime_ns: int) -> CometModel:
     return loaded
 
 
+def needs_reference(model: CometModel) -> bool:
+    """False for reference-free models: ReferencelessRegression, and UnifiedMetric without `ref` (Kiwi)."""
+    if type(model).__name__ == "ReferencelessRegression":
+        return False
+    return "ref" in model.hparams.get("input_segments", ["ref"])
+
+
 def comet_scores(
     model: str,
     sources: list[str],
     hypotheses: list[str],
-    references: list[str],
+    references: list[str] | None,
     batch_size: int = 64,
     gpus: int = 0,
 ) -> tuple[float, list[float]]:
     """Score hypotheses with a COMET model; returns (system score, one score per segment).
+
+    `references` None scores without them, for reference-free models such as COMET-Kiwi.
 
     `model` is a .ckpt, a folder holding checkpoints/model.ckpt (e.g. from `build_tiny_comet`), or a hub
     id such as "Unbabel/wmt22-comet-da" (downloaded to the HF cache on first use). The system score is
@@ -345,18 +367,21 @@ def comet_scores(
     Prediction runs without a progress bar and with Lightning's logger off (comet's own Trainer), so
     nothing is written to disk; gpus=0 forces the CPU.
     """
-    if not len(sources) == len(hypotheses) == len(references):
+    if not len(sources) == len(hypotheses) == len(references if references is not None else sources):
         raise ValueError(
             f"length mismatch: {len(sources)} sources, {len(hypotheses)} hypotheses, "
-            f"{len(references)} references"
+            f"{len(references or [])} references"
         )
     if not sources:
         raise ValueError("nothing to score")
-    samples = [{"src": s, "mt": h, "ref": r} for s, h, r in zip(sources, hypotheses, references, strict=True)]
+    samples = [{"src": s, "mt": h} for s, h in zip(sources, hypotheses, strict=True)]
+    if references is not None:
+        samples = [sample | {"ref": ref} for sample, ref in zip(samples, references, strict=True)]
     with _quiet():
         ckpt = _checkpoint_path(model)
-        output = _load_model(ckpt, ckpt.stat().st_mtime_ns).predict(
-            samples, batch_size=batch_size, gpus=gpus, progress_bar=False
-        )
+        loaded = _load_model(ckpt, ckpt.stat().st_mtime_ns)
+        if references is None and needs_reference(loaded):
+            raise ValueError(f"COMET model {model} scores against references, and none were given")
+        output = loaded.predict(samples, batch_size=batch_size, gpus=gpus, progress_bar=False)
     scores = [float(s) for s in output.scores]
     return float(output.system_score), scores

@@ -65,6 +65,6 @@ def sentence_scores(
     ]
 
 
-def comet_signature(model: str) -> str:
+def comet_signature(model: str, reference_free: bool = False) -> str:
     """What a COMET figure depends on, kept beside it as sacreBLEU's signatures are (ref: the first)."""
-    return f"comet:{version('unbabel-comet')}|model:{model}|ref:first"
+    return f"comet:{version('unbabel-comet')}|model:{model}|ref:{'none' if reference_free else 'first'}"

@@ -234,6 +234,8 @@ class Score(Group):
     comet_model: str  # hub id (Unbabel/wmt22-comet-da) or a local checkpoint folder; "" for none
     comet_batch_size: int = Field(gt=0)
     comet_gpus: int = Field(default=0, ge=0)  # GPUs for COMET's predict; 0 runs on the CPU
+    # reference-free COMET (Unbabel/wmt22-cometkiwi-da: non-commercial licence, gated); "" for none
+    comet_kiwi_model: str = ""
     bleu_tokenize: str = "auto"  # auto: zh for Chinese, ja-mecab for Japanese, 13a otherwise
     chrf_plus: bool = False  # also chrF++ (chrF with word bigrams) as `chrfpp`
     ter: bool = False  # also TER as `ter`
