@@ -1,14 +1,21 @@
 """threads: translated OASST messages -> best-ranked chat threads and DPO/ORPO preference pairs.
 
 From each root prompt the thread follows the best-ranked reply at every level (rank 0 is best; unranked
-replies come after ranked ones; ties go to the earlier message id), and ends on an assistant turn.
-Deleted messages drop with their subtrees; trees outside `tree_states` and orphans are skipped and counted.
+replies come after ranked ones; ties go to the earlier message id), and ends on an assistant turn; with
+`all_paths` every root-to-leaf path becomes a thread instead. Deleted messages drop with their subtrees;
+trees outside `tree_states` and orphaned subtrees (whose parent is absent) are skipped. Every message
+that is dropped is counted in the report, by reason.
+
+Preference pairs come from every group of ranked assistant siblings in the kept trees, not only from the
+levels on the chosen thread: each group is a human ranking in its own context, and DPO conditions on the
+prompt alone, so the conversation leading to any group is a valid prompt.
 """
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from pathlib import Path
 
-from stages.core.io import InputError, read_jsonl, write_json, write_jsonl
+from stages.core.io import write_json, write_jsonl
+from stages.core.oasst import read_oasst
 from stages.core.params import load_params
 
 MESSAGES = Path("data/translated/oasst.jsonl")
@@ -24,106 +31,197 @@ def rank_key(message: dict) -> tuple:
 
 
 def children_index(messages: list[dict]) -> dict[str | None, list[dict]]:
-    """parent id -> live children, best first."""
+    """parent id -> all children (deleted ones included), best first."""
     children: dict[str | None, list[dict]] = defaultdict(list)
     for message in messages:
-        if not message.get("deleted"):
-            children[message["parent_id"]].append(message)
+        children[message["parent_id"]].append(message)
     for replies in children.values():
         replies.sort(key=rank_key)
     return children
 
 
-def check_acyclic(messages: list[dict], path: Path) -> None:
-    parent = {m["message_id"]: m["parent_id"] for m in messages}
-    for start in parent:
-        seen, node = set(), start
-        while node is not None and node in parent:
-            if node in seen:
-                raise InputError(path, f"parent cycle through message {start}")
-            seen.add(node)
-            node = parent[node]
+def live_replies(message: dict, children: dict) -> list[dict]:
+    return [reply for reply in children.get(message["message_id"], []) if not reply.get("deleted")]
+
+
+def subtree(head: dict, children: dict) -> list[dict]:
+    """`head` and everything below it, deleted messages included."""
+    found, pending = [], [head]
+    while pending:
+        message = pending.pop()
+        found.append(message)
+        pending += children.get(message["message_id"], [])
+    return found
 
 
 def best_path(root: dict, children: dict) -> list[dict]:
-    """Root prompt, then the best reply at each level, cut back to end on an assistant turn."""
+    """Root prompt, then the best live reply at each level, cut back to end on an assistant turn."""
     path = [root]
-    while children.get(path[-1]["message_id"]):
-        path.append(children[path[-1]["message_id"]][0])
+    while replies := live_replies(path[-1], children):
+        path.append(replies[0])
     while path and path[-1]["role"] != "assistant":
         path.pop()
     return path
+
+
+def every_path(root: dict, children: dict) -> list[list[dict]]:
+    """Each root-to-leaf path through live messages, cut back to its last assistant turn.
+
+    A path that ends inside a longer one (its assistant has assistant turns below it) is not repeated,
+    so the threads end on the assistant turns with no assistant turn below them.
+    """
+    visits, pending = [], [[root]]
+    while pending:  # depth first, best reply first; no recursion, so any depth works
+        path = pending.pop()
+        visits.append(path)
+        pending += [[*path, reply] for reply in reversed(live_replies(path[-1], children))]
+    holds_assistant: dict[str, bool] = {}
+    for path in reversed(visits):  # children before their parents
+        below = any(holds_assistant[r["message_id"]] for r in live_replies(path[-1], children))
+        holds_assistant[path[-1]["message_id"]] = below or path[-1]["role"] == "assistant"
+    return [
+        path
+        for path in visits
+        if path[-1]["role"] == "assistant"
+        and not any(holds_assistant[r["message_id"]] for r in live_replies(path[-1], children))
+    ]
 
 
 def as_chat(messages: list[dict]) -> list[dict]:
     return [{"role": ROLES[m["role"]], "content": m["text"]} for m in messages]
 
 
-def preference_pairs(path: list[dict], children: dict) -> list[dict]:
-    """At each assistant level of the thread with ranked siblings: best is chosen, each other rejected."""
+def with_system(chat: list[dict], system_prompt: str) -> list[dict]:
+    return [{"role": "system", "content": system_prompt}, *chat] if system_prompt else chat
+
+
+def llama2_text(chat: list[dict], system_prompt: str) -> str:
+    """LLaMa2lang's original thread text (create_thread_prompts.py, v0.1-v0.3): byte for byte.
+
+    The system block is always written, empty or not, and user/assistant turns alternate from the first.
+    """
+    turns = [m["content"] for m in chat if m["role"] != "system"]
+    text = f"<s>[INST] <<SYS>>\n{system_prompt}\n<</SYS>>\n\n"
+    for i in range(0, len(turns), 2):
+        answer = turns[i + 1] if i + 1 < len(turns) else ""
+        text += f"{turns[i]} [/INST] {answer} </s>"
+        if i + 2 < len(turns):
+            text += "<s>[INST] "
+    return text
+
+
+def preference_pairs(root: dict, children: dict, system_prompt: str) -> list[dict]:
+    """Every group of ranked live assistant siblings: the best is chosen over each other one.
+
+    The prompt is the conversation from the root down to the siblings' parent.
+    """
     pairs = []
-    for depth, message in enumerate(path):
-        if message["role"] != "assistant":
-            continue
-        siblings = [m for m in children[message["parent_id"]] if m.get("rank") is not None]
-        prompt = as_chat(path[:depth])
-        for other in siblings[1:]:
+    pending = deque([[root]])
+    while pending:
+        path = pending.popleft()
+        replies = live_replies(path[-1], children)
+        ranked = [m for m in replies if m["role"] == "assistant" and m.get("rank") is not None]
+        prompt = with_system(as_chat(path), system_prompt) if len(ranked) > 1 else []
+        for other in ranked[1:]:
             pairs.append(
                 {
-                    "id": f"{message['message_id']}>{other['message_id']}",
+                    "id": f"{ranked[0]['message_id']}>{other['message_id']}",
                     "prompt": prompt,
-                    "chosen": as_chat([siblings[0]]),
+                    "chosen": as_chat([ranked[0]]),
                     "rejected": as_chat([other]),
                 }
             )
+        pending += [[*path, reply] for reply in replies]
     return pairs
 
 
-def build(messages: list[dict], tree_states: list[str], system_prompt: str) -> tuple[list, list, dict]:
-    children = children_index(messages)
-    ids = {m["message_id"] for m in messages}
-    deleted = sum(1 for m in messages if m.get("deleted"))
-    counts = {
+def empty_counts(messages: list[dict]) -> dict:
+    return {
         "messages": len(messages),
-        "deleted": deleted,
         "trees": 0,
-        "skipped_state": 0,
-        "orphans": sum(1 for m in messages if m["parent_id"] is not None and m["parent_id"] not in ids),
+        "trees_kept": 0,
+        "trees_skipped_state": 0,
+        "trees_without_thread": 0,
+        "orphaned_subtrees": 0,
+        "dropped_messages": {"orphaned": 0, "tree_state": 0, "deleted": 0, "under_deleted": 0},
+        "kept_messages": 0,
+        "messages_in_threads": 0,
         "threads": 0,
-        "no_assistant_reply": 0,
         "preferences": 0,
     }
-    threads, preferences = [], []
+
+
+def count_kept_tree(root: dict, children: dict, counts: dict) -> None:
+    """Messages of a kept tree: live ones are kept; deleted ones drop with everything below them."""
+    dropped = counts["dropped_messages"]
+    pending = [root]
+    while pending:
+        message = pending.pop()
+        if message.get("deleted"):
+            below = subtree(message, children)
+            dropped["deleted"] += sum(1 for m in below if m.get("deleted"))
+            dropped["under_deleted"] += sum(1 for m in below if not m.get("deleted"))
+            continue
+        counts["kept_messages"] += 1
+        pending += children.get(message["message_id"], [])
+
+
+def build(
+    messages: list[dict],
+    tree_states: list[str],
+    system_prompt: str,
+    all_paths: bool = False,
+    text_template: str = "none",
+) -> tuple[list, list, dict]:
+    """Threads, preference pairs and the counts of what was kept and dropped, from validated messages."""
+    children = children_index(messages)
+    ids = {m["message_id"] for m in messages}
+    counts = empty_counts(messages)
+    for head in messages:
+        if head["parent_id"] is not None and head["parent_id"] not in ids:
+            counts["orphaned_subtrees"] += 1
+            counts["dropped_messages"]["orphaned"] += len(subtree(head, children))
+    threads, preferences, in_threads = [], [], set()
     for root in children.get(None, []):
         counts["trees"] += 1
         if root.get("tree_state", "ready_for_export") not in tree_states:
-            counts["skipped_state"] += 1
+            counts["trees_skipped_state"] += 1
+            counts["dropped_messages"]["tree_state"] += len(subtree(root, children))
             continue
-        path = best_path(root, children)
-        if not path:
-            counts["no_assistant_reply"] += 1
+        counts["trees_kept"] += 1
+        count_kept_tree(root, children, counts)
+        if root.get("deleted"):
+            paths = []
+        else:
+            paths = every_path(root, children) if all_paths else [best_path(root, children)]
+            paths = [path for path in paths if path]
+        if not paths:
+            counts["trees_without_thread"] += 1
             continue
-        chat = as_chat(path)
-        if system_prompt:
-            chat = [{"role": "system", "content": system_prompt}, *chat]
-        threads.append(
-            {
-                "id": root["message_id"],
+        for path in paths:
+            chat = with_system(as_chat(path), system_prompt)
+            thread = {
+                "id": path[-1]["message_id"],
                 "tree_id": root["message_tree_id"],
                 "lang": root["lang"],
                 "messages": chat,
             }
-        )
-        preferences += preference_pairs(path, children)
+            if text_template == "llama2":
+                thread["text"] = llama2_text(chat, system_prompt)
+            threads.append(thread)
+            in_threads.update(m["message_id"] for m in path)
+        preferences += preference_pairs(root, children, system_prompt)
+    counts["messages_in_threads"] = len(in_threads)
     counts["threads"], counts["preferences"] = len(threads), len(preferences)
     return threads, preferences, counts
 
 
 def main() -> None:
     params = load_params().threads
-    messages = read_jsonl(MESSAGES, required=("message_id", "parent_id", "text", "role", "lang"))
-    check_acyclic(messages, MESSAGES)
-    threads, preferences, counts = build(messages, params.tree_states, params.system_prompt)
+    messages = read_oasst(str(MESSAGES))
+    threads, preferences, counts = build(
+        messages, params.tree_states, params.system_prompt, params.all_paths, params.text_template
+    )
     write_jsonl(THREADS, threads)
     write_jsonl(PREFERENCES, preferences)
     write_json(REPORT, counts)

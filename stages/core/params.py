@@ -118,7 +118,9 @@ class Translate(Group):
 
 class Threads(Group):
     tree_states: list[str] = ["ready_for_export"]
-    system_prompt: str = ""
+    system_prompt: str = ""  # a system turn, written in the target language; "" for none
+    all_paths: bool = False  # every root-to-leaf path instead of the best-ranked one
+    text_template: Literal["none", "llama2"] = "none"  # llama2: also LLaMa2lang's original text format
 
 
 class SftData(Group):
