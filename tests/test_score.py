@@ -44,6 +44,12 @@ def test_chinese_targets_use_the_zh_tokenizer():
     assert "tok:13a" in corpus_scores(["a b"], [["a b"]], "de")["signature"]["bleu"]
 
 
+def test_japanese_targets_use_mecab():
+    # MeCab splits the particles: one changed particle costs BLEU, as it would not on one unsplit run.
+    scores = corpus_scores(["猫が魚を食べた。"], [["猫は魚を食べた。"]], "ja")
+    assert "tok:ja-mecab" in scores["signature"]["bleu"] and 50 < scores["bleu"] < 100
+
+
 def test_score_writes_reports_and_an_mlflow_run(in_tmp, monkeypatch):
     import mlflow
 
