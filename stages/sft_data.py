@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from stages.core.io import ALPACA_FIELDS, InputError, atomic_path, dumps, read_alpaca, read_jsonl
+from stages.core.io import ALPACA_FIELDS, InputError, atomic_path, dumps, is_url, read_alpaca, read_jsonl
 from stages.core.langs import is_known
 from stages.core.params import load_params
 from stages.core.prompts import sft_example
@@ -179,10 +179,10 @@ class Inputs:
     alpaca_zh: str
 
 
-def _existing(path: str | Path, name: str) -> Path:
-    if not Path(path).is_file():
+def _existing(path: str | Path, name: str) -> str | Path:
+    if not is_url(path) and not Path(path).is_file():
         raise InputError(path, f"missing: source {name!r} of sft_data.mix reads it")
-    return Path(path)
+    return path
 
 
 def source_records(name: str, inputs: Inputs, cache: dict[Path, list[dict]]) -> list[dict]:

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -92,3 +93,38 @@ def test_read_lines_drops_a_byte_order_mark(tmp_path):
     path = tmp_path / "bom.jsonl"
     path.write_bytes(b'\xef\xbb\xbf{"a": 1}\n')
     assert read_lines(path) == ['{"a": 1}'] and read_jsonl(path) == [{"a": 1}]
+
+
+@pytest.fixture
+def web_folder(tmp_path):
+    """A local HTTP server over tmp_path/www: a real download, no network."""
+    import functools
+    import http.server
+    import threading
+
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_a_url_input_is_downloaded_once_and_read_like_a_file(in_tmp, web_folder, monkeypatch):
+    from stages.core.io import local_file, read_lines
+
+    root, base = web_folder
+    (root / "test.de").write_text("Hallo\nWelt\n", encoding="utf-8")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(InputError, match="not downloaded yet .*HF_HUB_OFFLINE is set"):
+        read_lines(f"{base}/test.de")
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    assert read_lines(f"{base}/test.de") == ["Hallo", "Welt"]
+    cached = local_file(f"{base}/test.de")
+    assert cached == Path("data/external/127.0.0.1:" + base.rsplit(":", 1)[1] + "/test.de")
+    (root / "test.de").unlink()  # served no more: the copy is what is read from now on
+    assert read_lines(f"{base}/test.de") == ["Hallo", "Welt"]
+    with pytest.raises(InputError, match="download failed: HTTP Error 404"):
+        read_lines(f"{base}/missing.de")
+    assert not any(path.name.startswith(".") for path in cached.parent.iterdir())  # no half-written file

@@ -4,14 +4,9 @@ Both raise `InputError` naming what was asked for, and neither downloads anythin
 set (sacreBLEU has no switch of its own: the project's one switch for "download nothing" covers it).
 """
 
-import os
 from pathlib import Path
 
-from .io import InputError
-
-
-def offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").upper() in {"1", "ON", "YES", "TRUE"}
+from .io import InputError, offline
 
 
 def load_hf_dataset(path: str, config: str | None, split: str, key: str = "format datasets"):

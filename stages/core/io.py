@@ -45,9 +45,49 @@ def read_jsonl(path: str | Path, required: Iterable[str] = ()) -> list[dict[str,
     return records
 
 
+EXTERNAL = Path("data/external")
+
+
+def offline() -> bool:
+    """The project's one switch for "download nothing" (the hub's own), for every downloader."""
+    return os.environ.get("HF_HUB_OFFLINE", "").upper() in {"1", "ON", "YES", "TRUE"}
+
+
+def is_url(path: str | Path) -> bool:
+    return str(path).startswith(("https://", "http://"))
+
+
+def local_file(path: str | Path) -> Path:
+    """A local path as it is; an http(s) URL downloaded once into data/external/<host>/<path>.
+
+    A downloaded file is taken as immutable (published data sets do not change under their URL): it is
+    fetched again only if deleted. Nothing is fetched when HF_HUB_OFFLINE is set.
+    """
+    if not is_url(path):
+        if not Path(path).is_file():
+            raise InputError(path, "file not found")
+        return Path(path)
+    from urllib.parse import urlsplit
+    from urllib.request import urlopen
+
+    url = urlsplit(str(path))
+    target = EXTERNAL / url.netloc / url.path.lstrip("/")
+    if target.is_file():
+        return target
+    if offline():
+        raise InputError(path, f"not downloaded yet ({target}), and HF_HUB_OFFLINE is set")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with urlopen(str(path), timeout=60) as response, atomic_path(target) as tmp:
+            tmp.write_bytes(response.read())
+    except OSError as error:  # URLError and HTTPError are OSErrors
+        raise InputError(path, f"download failed: {error}") from None
+    return target
+
+
 def read_lines(path: str | Path) -> list[str]:
-    """The lines of a UTF-8 text file, without line ends; invalid UTF-8 names the line."""
-    data = Path(path).read_bytes()
+    """The lines of a UTF-8 text file (or URL), without line ends; invalid UTF-8 names the line."""
+    data = local_file(path).read_bytes()
     # A byte-order mark is an encoding artefact, not text: it would end up in the first record.
     lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
     if lines and lines[-1] == b"":
@@ -67,7 +107,7 @@ ALPACA_FIELDS = ("instruction", "input", "output")
 def read_alpaca(path: str | Path, fields: tuple[str, str, str] = ALPACA_FIELDS) -> list[dict]:
     """A JSON list of Alpaca records as `{instruction, input, output}`; `fields` name them in the file."""
     try:
-        records = json.loads(Path(path).read_text(encoding="utf-8"))
+        records = json.loads(local_file(path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise InputError(path, f"invalid JSON ({error.msg})", error.lineno) from None
     if not isinstance(records, list):
