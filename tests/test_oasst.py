@@ -89,7 +89,7 @@ def test_saved_dataset_folder_and_split(tmp_path):
     folder = tmp_path / "saved"
     datasets.DatasetDict({"validation": datasets.Dataset.from_list(FLAT)}).save_to_disk(str(folder))
     assert read_oasst(str(folder), split="validation") == FLAT
-    with pytest.raises(InputError, match="no split 'train' \\(has validation\\)"):
+    with pytest.raises(InputError, match="no split .train. \\(it has validation\\)"):
         read_oasst(str(folder))
 
 
@@ -159,7 +159,7 @@ def test_unknown_file_format_and_missing_file(tmp_path):
 
 def test_hub_id_offline_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(InputError, match="OpenAssistant/oasst1: cannot load split 'validation'"):
+    with pytest.raises(InputError, match=r"OpenAssistant/oasst1: cannot load the data set \(OASST"):
         read_oasst("OpenAssistant/oasst1", split="validation")
 
 

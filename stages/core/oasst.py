@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from stages.core.datasources import load_hf_dataset
 from stages.core.io import InputError, iter_jsonl
 
 REQUIRED = ("message_id", "parent_id", "text", "role", "lang", "message_tree_id")
@@ -67,28 +68,9 @@ def parquet_rows(path: Path) -> list[tuple[Where, dict]]:
     return table_rows(table.to_pylist())
 
 
-def saved_dataset_rows(folder: Path, split: str) -> list[tuple[Where, dict]]:
-    import datasets
-
-    try:
-        saved = datasets.load_from_disk(str(folder))
-    except FileNotFoundError as error:
-        raise InputError(folder, f"not a folder saved with datasets' save_to_disk ({error})") from None
-    if isinstance(saved, datasets.DatasetDict):
-        if split not in saved:
-            raise InputError(folder, f"no split {split!r} (has {', '.join(sorted(saved))})")
-        saved = saved[split]
-    return table_rows(saved.to_list())
-
-
-def hub_rows(name: str, split: str) -> list[tuple[Where, dict]]:
-    import datasets
-
-    try:
-        loaded = datasets.load_dataset(name, split=split)
-    except Exception as error:  # offline, unknown id, gated: all end the same way for the user
-        raise InputError(name, f"cannot load split {split!r} of this datasets hub id ({error})") from None
-    return table_rows(loaded.to_list())
+def dataset_rows(source: str, split: str) -> list[tuple[Where, dict]]:
+    """A `save_to_disk` folder or a hub id (network, or the HF cache offline)."""
+    return table_rows(load_hf_dataset(source, None, split, key="OASST messages").to_list())
 
 
 def flat_emojis(emojis: Any) -> Any:
@@ -183,7 +165,7 @@ def check_acyclic(source: str, rows: list[tuple[Where, dict]]) -> None:
 def rows_of(source: str, split: str) -> list[tuple[Where, dict]]:
     path = Path(source)
     if path.is_dir():
-        return saved_dataset_rows(path, split)
+        return dataset_rows(source, split)
     if path.name.endswith((".jsonl", ".jsonl.gz")):
         if not path.is_file():
             raise InputError(path, "no such file")
@@ -196,7 +178,7 @@ def rows_of(source: str, split: str) -> list[tuple[Where, dict]]:
         raise InputError(
             path, "unknown OASST format (expected .jsonl, .jsonl.gz, .parquet or a saved folder)"
         )
-    return hub_rows(source, split)
+    return dataset_rows(source, split)
 
 
 def read_oasst(source: str, split: str = "train") -> list[dict]:
