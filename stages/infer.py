@@ -29,8 +29,10 @@ from stages.core.prompts import (
     render_instruction,
     with_hint,
 )
+from stages.core.team import Team, join_team
 
 OUT_ROOT = Path("data/hyps")
+ALONE = Team(rank=0, size=1)
 MODELS = Path("models")
 
 
@@ -76,13 +78,25 @@ def resolve_generation(config) -> Generation:
 
 @torch.inference_mode()
 def generate(
-    model, tokenizer, prompts: list[str], generation: Generation, batch_tokens: int, seed: int
-) -> list[str]:
-    """The decoded new tokens of each prompt, in the prompts' order."""
+    model,
+    tokenizer,
+    prompts: list[str],
+    generation: Generation,
+    batch_tokens: int,
+    seed: int,
+    team: Team = ALONE,
+) -> list[str] | None:
+    """The decoded new tokens of each prompt, in the prompts' order (on process 0; None on the others).
+
+    With several processes each generates every size-th batch; a batch's outputs do not depend on which
+    process made it (same batches, reseeded per batch), so any process count gives the same outputs.
+    """
     lengths = [len(ids) for ids in tokenizer(prompts)["input_ids"]]
-    outputs: list[str] = [""] * len(prompts)
-    with tqdm(total=len(prompts), desc="infer", unit="sent") as bar:
-        for batch in token_batches(lengths, batch_tokens):
+    batches = token_batches(lengths, batch_tokens)
+    mine = [batches[i] for i in team.mine(len(batches))]
+    outputs: dict[int, str] = {}
+    with tqdm(total=sum(map(len, mine)), desc="infer", unit="sent", disable=not team.leader) as bar:
+        for batch in mine:
             # Reseeded per batch: a batch's samples do not depend on how many batches came before.
             torch.manual_seed(seed)
             encoded = tokenizer(
@@ -105,7 +119,11 @@ def generate(
             ):
                 outputs[index] = text
             bar.update(len(batch))
-    return outputs
+    parts = team.gather(outputs)
+    if parts is None:
+        return None
+    merged = {index: text for part in parts for index, text in part.items()}
+    return [merged[index] for index in range(len(prompts))]
 
 
 def _aligned_files(name: str, src, refs: list) -> tuple[list[str], list[list[str]]]:
@@ -176,7 +194,10 @@ def hypothesis_record(
     return record | {"prompt": prompt, "raw": raw, "hyp": postprocess(raw)}
 
 
-def hypotheses(name: str, spec, model_name: str, hint: str, tokenizer, model, params) -> list[dict]:
+def hypotheses(
+    name: str, spec, model_name: str, hint: str, tokenizer, model, params, team: Team = ALONE
+) -> list[dict] | None:
+    """The test set's hypothesis records (on process 0; None on the others)."""
     sources, refs = read_test_set(name, spec)
     instruction = render_instruction(INFERENCE_INSTRUCTION, spec.src_lang, spec.tgt_lang)
     prompts = [
@@ -185,8 +206,10 @@ def hypotheses(name: str, spec, model_name: str, hint: str, tokenizer, model, pa
     ]
     config = params.infer
     raws = generate(
-        model, tokenizer, prompts, resolve_generation(config), config.batch_tokens, params.base.seed
+        model, tokenizer, prompts, resolve_generation(config), config.batch_tokens, params.base.seed, team
     )
+    if raws is None:
+        return None
     return [
         hypothesis_record(name, i, spec, model_name, hint, src, [stream[i] for stream in refs], prompt, raw)
         for i, (src, prompt, raw) in enumerate(zip(sources, prompts, raws, strict=True))
@@ -199,14 +222,19 @@ def main() -> None:
     parser.add_argument("--hint", required=True, choices=list(HINTS))
     args = parser.parse_args()
     params = load_params()
+    team = join_team()
     path = model_path(args.model, params)
     tokenizer = load_tokenizer(path, params.base.trust_remote_code)
     model = load_causal_lm(path, params.base.trust_remote_code)
+    if not team.leader:  # generates its share; process 0 writes
+        for name, spec in params.infer.testsets.items():
+            hypotheses(name, spec, args.model, args.hint, tokenizer, model, params, team)
+        return
     started, count = time.perf_counter(), 0
     with atomic_path(OUT_ROOT / args.model / args.hint) as tmp:
         tmp.mkdir()
         for name, spec in params.infer.testsets.items():
-            records = hypotheses(name, spec, args.model, args.hint, tokenizer, model, params)
+            records = hypotheses(name, spec, args.model, args.hint, tokenizer, model, params, team)
             (tmp / f"{name}.jsonl").write_text("".join(dumps(r) + "\n" for r in records), encoding="utf-8")
             (tmp / f"{name}.hyp").write_text("".join(r["hyp"] + "\n" for r in records), encoding="utf-8")
             count += len(records)

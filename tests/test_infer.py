@@ -228,3 +228,34 @@ def test_a_sacrebleu_test_set_has_both_wmt22_references():
     spec = Spec(format="sacrebleu", path="wmt22", ref_field=["ref:B", "ref:A"], src_lang="en", tgt_lang="de")
     sources, refs = infer.read_test_set("wmt22", spec)
     assert len(sources) == 2037 and len(refs) == 2 and refs[0] != refs[1]
+
+
+def _launch(folder, processes: int, model: str = "base", hint: str = "none") -> None:
+    """The command dvc.yaml runs for one cell, with `processes` processes."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node"]
+    command += [str(processes), "-m", "stages.infer", "--model", model, "--hint", hint]
+    subprocess.run(command, cwd=folder, env=env, check=True, capture_output=True, timeout=300)
+
+
+def test_two_processes_write_what_one_writes(in_tmp, tiny_lm):
+    sources = [f"The dog {'very ' * (i % 7)}sleeps number {i}." for i in range(23)]
+    write_lines(in_tmp / "t.en", sources)
+    write_lines(in_tmp / "t.de", [f"Der Hund schläft {i}." for i in range(23)])
+    testsets = {"a-en-de": {"src": "t.en", "ref": "t.de", "src_lang": "en", "tgt_lang": "de"}}
+    infer_params = {"testsets": testsets, "batch_tokens": 120, "max_new_tokens": 6}
+    write_params(in_tmp, base={"model": str(tiny_lm)}, infer=infer_params | {"processes": 1})
+    _launch(in_tmp, 1)
+    one = {path.name: path.read_bytes() for path in (in_tmp / "data/hyps/base/none").iterdir()}
+    write_params(in_tmp, base={"model": str(tiny_lm)}, infer=infer_params | {"processes": 2})
+    _launch(in_tmp, 2)
+    two = {path.name: path.read_bytes() for path in (in_tmp / "data/hyps/base/none").iterdir()}
+    assert sorted(one) == ["a-en-de.hyp", "a-en-de.jsonl", "settings.json"]
+    assert two == one  # byte for byte: the merge does not depend on the process count
+    assert len(read_jsonl(in_tmp / "data/hyps/base/none/a-en-de.jsonl")) == 23

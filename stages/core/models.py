@@ -1,13 +1,17 @@
 """Loading causal LMs and their tokenizers, by hub id or local path, full weights or PEFT adapter."""
 
 import json
+import os
 from pathlib import Path
 
 import torch
 
 
 def device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """This process's GPU (one per process under torchrun: LOCAL_RANK), else the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    return torch.device("cpu")
 
 
 def is_adapter(name_or_path: str) -> bool:

@@ -210,6 +210,7 @@ class Infer(Group):
     models: list[str] = ["base", "sft"]
     testsets: dict[str, TestSet]
     batch_tokens: int = Field(default=8192, gt=0)  # padded prompt tokens x rows per batch
+    processes: int = Field(default=1, gt=0)  # the dvc.yaml command starts this many with torchrun
     # A preset (stages/infer.py PRESETS) gives every generation key; a key written here (not null) wins.
     preset: Literal["greedy", "parrot_beam", "parrot_sample"] = "greedy"
     max_new_tokens: int | None = Field(default=None, gt=0)
