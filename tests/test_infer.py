@@ -35,7 +35,8 @@ def test_token_batches_cover_every_index_once_and_respect_the_budget():
 
 
 def test_presets_fill_what_params_leave_null():
-    assert infer.resolve_generation(Infer(testsets={})) == infer.PRESETS["greedy"]
+    assert infer.resolve_generation(Infer(testsets={})) == infer.PRESETS["parrot_beam"]  # ParroT's default
+    assert infer.resolve_generation(Infer(testsets={}, preset="greedy")).num_beams == 1
     beam = infer.resolve_generation(Infer(testsets={}, preset="parrot_beam"))
     assert (beam.num_beams, beam.do_sample, beam.max_new_tokens) == (4, False, 256)
     sample = infer.resolve_generation(Infer(testsets={}, preset="parrot_sample"))

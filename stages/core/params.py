@@ -212,7 +212,8 @@ class Infer(Group):
     batch_tokens: int = Field(default=8192, gt=0)  # padded prompt tokens x rows per batch
     processes: int = Field(default=1, gt=0)  # the dvc.yaml command starts this many with torchrun
     # A preset (stages/infer.py PRESETS) gives every generation key; a key written here (not null) wins.
-    preset: Literal["greedy", "parrot_beam", "parrot_sample"] = "greedy"
+    # ParroT's own settings unless params say otherwise (the embedded default writes greedy: tiny model)
+    preset: Literal["greedy", "parrot_beam", "parrot_sample"] = "parrot_beam"
     max_new_tokens: int | None = Field(default=None, gt=0)
     num_beams: int | None = Field(default=None, gt=0)
     do_sample: bool | None = None
