@@ -58,8 +58,28 @@ def main(argv: list[str] | None = None) -> None:
     )
     scoring.add_argument("--chrf-plus", action="store_true", help="also chrF++ (chrfpp)")
     scoring.add_argument("--ter", action="store_true", help="also TER")
+    add_model_commands(commands)
     args = parser.parse_args(argv)
+    if args.command != "score":
+        return args.run(args)
     print(json.dumps(score(args), ensure_ascii=False, indent=2))
+
+
+def add_model_commands(commands) -> None:
+    """`chat`, `serve` and `export` (stages/commands): torch and the models load only when one runs."""
+    from stages.commands import chat, export, webui
+
+    chatting = commands.add_parser("chat", help="chat with a trained model or adapter in the terminal")
+    chat.add_arguments(chatting)
+    chatting.add_argument("--system", help="system prompt (default: threads.system_prompt)")
+    chatting.set_defaults(run=chat.main)
+    serving = commands.add_parser("serve", help="a web UI for a model: instruction, hint, settings")
+    chat.add_arguments(serving)
+    serving.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve other machines")
+    serving.add_argument("--port", type=int, default=7860)
+    serving.set_defaults(run=webui.main)
+    exporting = commands.add_parser("export", help="merge a LoRA adapter; write a GGUF file")
+    export.add_arguments(exporting)
 
 
 if __name__ == "__main__":

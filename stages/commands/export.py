@@ -1,0 +1,336 @@
+"""`lingtune export`: take a trained model where people run models.
+
+- `merge ADAPTER OUT`: a LoRA adapter merged into its base, saved as safetensors with the tokenizer, its
+  chat template, the generation config and a model card (README.md: data, parameters, metrics from
+  reports/); `--push REPO` uploads the folder to the model hub.
+- `gguf MODEL OUT.gguf`: one GGUF file (weights, hyper-parameters, tokenizer, chat template) for
+  llama.cpp-style runtimes, written with the `gguf` package; Llama-architecture models, full or adapter.
+"""
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from stages.core.io import InputError, atomic_path
+
+from .chat import load
+
+# torch, numpy, gguf and the model loaders are imported where used: `lingtune score` stays quick to start.
+DTYPES = ("float32", "float16", "bfloat16")
+
+
+def merged_model(adapter: str, trust_remote_code: bool = False):
+    """(model, tokenizer): the adapter's weights folded into its base, in float32 until saved."""
+    from stages.core.models import is_adapter
+
+    if not is_adapter(adapter):
+        raise InputError(adapter, "not a PEFT adapter folder (no adapter_config.json)")
+    model, tokenizer = load(adapter, trust_remote_code)
+    model = model.float().merge_and_unload()
+    # Generation stops where training put the end of each response.
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    return model, tokenizer
+
+
+def save_dtype(base_model: str, dtype: str, trust_remote_code: bool = False):
+    """The torch dtype asked for; `auto`: the one the base model is stored in (float32 when it names none)."""
+    import torch
+    from transformers import AutoConfig
+
+    if dtype != "auto":
+        return getattr(torch, dtype)
+    # The loaded config says float32 on CPU; the base's own config says how it was published.
+    stored = AutoConfig.from_pretrained(base_model, trust_remote_code=trust_remote_code).dtype
+    return getattr(torch, stored) if isinstance(stored, str) else stored or torch.float32
+
+
+# --- the model card --------------------------------------------------------------------------------------
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def metrics_table(metrics: dict) -> str:
+    """reports/metrics.json (test set -> model -> hint -> metric) as one Markdown table."""
+    rows = [
+        (testset, model, hint, figures)
+        for testset, models in metrics.items()
+        for model, hints in models.items()
+        for hint, figures in hints.items()
+    ]
+    if not rows:
+        return "No scores were found (run the pipeline's `score` stage first)."
+    names = [name for name in ("bleu", "chrf", "chrfpp", "ter", "comet", "off_target") if name in rows[0][3]]
+    lines = [
+        "| test set | model | hint | " + " | ".join(names) + " |",
+        "| --- | --- | --- | " + " | ".join("---:" for _ in names) + " |",
+    ]
+    for testset, model, hint, figures in rows:
+        values = " | ".join(f"{figures[name]:.2f}" if name in figures else "" for name in names)
+        lines.append(f"| {testset} | {model} | {hint} | {values} |")
+    return "\n".join(lines)
+
+
+def prompt_section(prompt_format: str) -> str:
+    """How to prompt the model: as at training, or its answers are those of an untrained format."""
+    if prompt_format == "chat":
+        return "Prompt it with the chat template shipped with the tokenizer (`apply_chat_template`)."
+    from stages.core.prompts import ALPACA_WITH_INPUT
+
+    return f"Prompt it with the Alpaca prompt it was trained on:\n\n```text\n{ALPACA_WITH_INPUT}\n```"
+
+
+def model_card(title: str, base_model: str, params: dict, reports: Path) -> str:
+    """README.md for the hub: what the model was trained on, how, and how it scores."""
+    base, sft_data, sft = params.get("base", {}), params.get("sft_data", {}), params.get("sft", {})
+    testsets = params.get("infer", {}).get("testsets", {}).values()
+    languages = {spec.get(key) for spec in testsets for key in ("src_lang", "tgt_lang")}
+    languages = sorted(lang for lang in languages | {base.get("target_lang")} if lang)
+    header = {
+        "base_model": base_model,
+        "library_name": "transformers",
+        "pipeline_tag": "text-generation",
+        "tags": ["lingtune", "translation", "lora-merged"],
+    }
+    if languages:
+        header["language"] = languages
+    train = read_json(reports / "train.json")
+    training = "\n".join(
+        f"| `{key}` | {value if isinstance(value, str) else json.dumps(value)} |"
+        for key, value in sft.items()
+    )
+    inputs = [spec.get("path", "") for spec in params.get("pairs", {}).get("inputs", [])]
+    figures = ", ".join(f"{key} {value}" for key, value in train.items() if not isinstance(value, list))
+    return f"""---
+{yaml.safe_dump(header, sort_keys=False, allow_unicode=True).strip()}
+---
+
+# {title}
+
+Fine-tuned from `{base_model}` with lingtune (a LoRA adapter, merged into the base weights).
+{prompt_section(base.get("prompt_format", "alpaca"))}
+
+## Data
+
+- SFT mix: `{sft_data.get("mix", "?")}`
+- Parallel data: {", ".join(f"`{path}`" for path in inputs) or "none"}
+- OASST/Alpaca translated into: `{base.get("target_lang", "?")}`
+
+## Training
+
+| parameter | value |
+| --- | --- |
+{training or "| (no `sft` parameters found) | |"}
+
+{f"Training run: {figures}." if figures else ""}
+
+## Results
+
+{metrics_table(read_json(reports / "metrics.json"))}
+
+Scores by sacreBLEU (BLEU, chrF) and COMET, as the `score` stage reports them; signatures in
+`reports/signatures.json` of the training repository.
+"""
+
+
+def write_card(out: Path, title: str, base_model: str, params_file: Path, reports: Path) -> None:
+    params = yaml.safe_load(params_file.read_text(encoding="utf-8")) if params_file.exists() else None
+    (out / "README.md").write_text(model_card(title, base_model, params or {}, reports), encoding="utf-8")
+
+
+def push(folder: Path, repo: str, private: bool) -> str:
+    """Upload the folder to the hub (needs the network and a token: `hf auth login`)."""
+    from huggingface_hub import HfApi
+
+    api = HfApi()
+    api.create_repo(repo, private=private, exist_ok=True)
+    return api.upload_folder(folder_path=str(folder), repo_id=repo, commit_message="Upload from lingtune").oid
+
+
+def merge(args: argparse.Namespace) -> None:
+    model, tokenizer = merged_model(args.adapter, args.trust_remote_code)
+    base_model = json.loads((Path(args.adapter) / "adapter_config.json").read_text(encoding="utf-8"))[
+        "base_model_name_or_path"
+    ]
+    out = Path(args.out)
+    with atomic_path(out) as tmp:
+        dtype = save_dtype(base_model, args.dtype, args.trust_remote_code)
+        model.to(dtype).save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+        write_card(tmp, args.push or out.name, base_model, Path(args.params), Path(args.reports))
+    print(f"export merge: {args.adapter} on {base_model} -> {out}")
+    if args.push:
+        print(f"export merge: pushed {out} to {args.push} (revision {push(out, args.push, args.private)})")
+
+
+# --- GGUF ---------------------------------------------------------------------------------------------
+
+
+def interleave_rotary(weight, heads: int):
+    """Rows of a q/k projection reordered for GGML's rotary embedding.
+
+    Hugging Face's Llama rotates each head's dimension i with dimension i + head_dim/2; GGML's (`LLAMA`
+    rope mode) rotates neighbours 2i and 2i+1. Interleaving the two halves of each head keeps every
+    attention score unchanged.
+    """
+    rows, cols = weight.shape
+    return weight.reshape(heads, 2, rows // heads // 2, cols).swapaxes(1, 2).reshape(rows, cols)
+
+
+def gguf_vocab(folder: Path):
+    """The tokenizer, read by the `gguf` package's readers: Llama's BPE, byte-level BPE or SentencePiece."""
+    from gguf.vocab import BpeVocab, LlamaHfVocab, SentencePieceVocab
+
+    for reader in (LlamaHfVocab, BpeVocab, SentencePieceVocab):
+        try:
+            return reader(folder)
+        except (FileNotFoundError, TypeError):
+            continue
+    raise InputError(
+        folder, "no tokenizer the GGUF export understands (tokenizer.json BPE or tokenizer.model)"
+    )
+
+
+def add_tokenizer(writer, folder: Path, tokenizer, vocab_size: int) -> None:
+    import gguf
+
+    vocab = gguf_vocab(folder)
+    tokens, scores, types = [], [], []
+    for text, score, kind in vocab.all_tokens():
+        tokens.append(text)
+        scores.append(score)
+        types.append(kind)
+    # Special tokens are control tokens: the runtime must never produce them from plain text.
+    for token_id in tokenizer.all_special_ids:
+        if token_id < len(types):
+            types[token_id] = gguf.TokenType.CONTROL
+    if len(tokens) > vocab_size:
+        raise InputError(
+            folder, f"the tokenizer has {len(tokens)} tokens, the model's embedding {vocab_size}"
+        )
+    # Embedding rows beyond the tokenizer (padded vocabularies) need names of their own.
+    for index in range(len(tokens), vocab_size):
+        tokens.append(f"[PAD{index}]")
+        scores.append(-1000.0)
+        types.append(gguf.TokenType.UNUSED)
+    writer.add_tokenizer_model(vocab.tokenizer_model)
+    if vocab.tokenizer_model == "gpt2":
+        model = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))["model"]
+        # llama.cpp names its pre-tokenizers; Llama 3's BPE is the one with `ignore_merges`.
+        writer.add_tokenizer_pre("llama-bpe" if model.get("ignore_merges") else "default")
+    writer.add_token_list(tokens)
+    writer.add_token_scores(scores)
+    writer.add_token_types(types)
+    gguf.SpecialVocab(folder, load_merges=vocab.tokenizer_model == "gpt2", n_vocab=vocab_size).add_to_gguf(
+        writer, quiet=True
+    )
+
+
+def add_hyperparameters(writer, config, name: str, float16: bool) -> None:
+    import gguf
+
+    head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+    writer.add_name(name)
+    writer.add_context_length(config.max_position_embeddings)
+    writer.add_embedding_length(config.hidden_size)
+    writer.add_block_count(config.num_hidden_layers)
+    writer.add_feed_forward_length(config.intermediate_size)
+    writer.add_head_count(config.num_attention_heads)
+    writer.add_head_count_kv(config.num_key_value_heads or config.num_attention_heads)
+    writer.add_rope_dimension_count(head_dim)
+    writer.add_rope_freq_base(float(getattr(config, "rope_theta", 10000.0)))
+    writer.add_layer_norm_rms_eps(config.rms_norm_eps)
+    writer.add_vocab_size(config.vocab_size)
+    writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16 if float16 else gguf.LlamaFileType.ALL_F32)
+    scaling = getattr(config, "rope_scaling", None)
+    if scaling:
+        kind = scaling.get("rope_type", scaling.get("type"))
+        if kind != "linear":
+            raise ValueError(f"rope scaling {kind!r} is not supported by this export (linear only)")
+        writer.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
+        writer.add_rope_scaling_factor(float(scaling["factor"]))
+
+
+def gguf_tensors(model, float16: bool) -> dict:
+    """GGUF tensor name -> numpy array: Llama weights named as llama.cpp expects, q/k rows interleaved."""
+    import gguf
+    import numpy as np
+
+    config = model.config
+    names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.LLAMA, config.num_hidden_layers)
+    heads, kv_heads = config.num_attention_heads, config.num_key_value_heads or config.num_attention_heads
+    tensors = {}
+    for hf_name, tensor in model.state_dict().items():
+        if hf_name == "lm_head.weight" and config.tie_word_embeddings:
+            continue  # tied: llama.cpp reads the output projection from the token embedding
+        name = names.get_name(hf_name, try_suffixes=(".weight", ".bias"))
+        if name is None:
+            raise ValueError(f"no GGUF name for tensor {hf_name!r}")
+        array = tensor.detach().float().cpu().numpy()
+        if hf_name.endswith("q_proj.weight"):
+            array = interleave_rotary(array, heads)
+        elif hf_name.endswith("k_proj.weight"):
+            array = interleave_rotary(array, kv_heads)
+        # Norm weights (1-D) stay float32, as llama.cpp computes them.
+        tensors[name] = array.astype(np.float16 if float16 and array.ndim > 1 else np.float32)
+    return tensors
+
+
+def write_gguf(model, tokenizer, out: Path, float16: bool, name: str) -> int:
+    """Write the GGUF file atomically; returns how many tensors it holds."""
+    import gguf
+
+    if model.config.model_type != "llama":
+        raise ValueError(f"GGUF export supports the Llama architecture, not {model.config.model_type!r}")
+    tensors = gguf_tensors(model, float16)
+    with tempfile.TemporaryDirectory() as tokenizer_dir, atomic_path(out) as tmp:
+        # The gguf package reads tokenizers from files: the loaded one (adapter, hub id or folder) saved here.
+        tokenizer.save_pretrained(tokenizer_dir)
+        writer = gguf.GGUFWriter(tmp, gguf.MODEL_ARCH_NAMES[gguf.MODEL_ARCH.LLAMA])
+        add_hyperparameters(writer, model.config, name, float16)
+        add_tokenizer(writer, Path(tokenizer_dir), tokenizer, model.config.vocab_size)
+        for tensor_name, array in tensors.items():
+            writer.add_tensor(tensor_name, array)
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_tensors_to_file()
+        writer.close()
+    return len(tensors)
+
+
+def to_gguf(args: argparse.Namespace) -> None:
+    from stages.core.models import is_adapter
+
+    if is_adapter(args.model):
+        model, tokenizer = merged_model(args.model, args.trust_remote_code)
+    else:
+        model, tokenizer = load(args.model, args.trust_remote_code)
+    out = Path(args.out)
+    count = write_gguf(model.float(), tokenizer, out, args.outtype == "f16", args.name or out.stem)
+    print(f"export gguf: {args.model} -> {out} ({count} tensors, {args.outtype})")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    kinds = parser.add_subparsers(dest="export", required=True)
+    merging = kinds.add_parser("merge", help="merge a LoRA adapter into its base; safetensors + model card")
+    merging.add_argument("adapter", help="PEFT adapter folder")
+    merging.add_argument("out", help="folder to write")
+    merging.add_argument("--dtype", choices=["auto", *DTYPES], default="auto", help="auto: the base's dtype")
+    merging.add_argument("--push", metavar="REPO", help="also upload to this hub repository (network)")
+    merging.add_argument("--private", action="store_true", help="create the hub repository private")
+    merging.add_argument("--params", default="params.yaml", help="parameters quoted in the model card")
+    merging.add_argument("--reports", default="reports", help="train.json and metrics.json for the card")
+    merging.add_argument("--trust-remote-code", action="store_true")
+    merging.set_defaults(run=merge)
+    converting = kinds.add_parser("gguf", help="one GGUF file for llama.cpp-style runtimes (Llama)")
+    converting.add_argument("model", help="model folder, PEFT adapter folder (merged first) or hub id")
+    converting.add_argument("out", help="the .gguf file to write")
+    converting.add_argument("--outtype", choices=["f16", "f32"], default="f16", help="2-D weights (f16)")
+    converting.add_argument("--name", help="general.name in the file (default: the file's stem)")
+    converting.add_argument("--trust-remote-code", action="store_true")
+    converting.set_defaults(run=to_gguf)
