@@ -2,27 +2,110 @@
 
 `{prompt, completion}` data trains on the completion (TRL's completion-only loss); `{messages}` data on
 the assistant turns (TRL's assistant-only loss, which needs generation markers in the chat template).
-Writes models/sft (weights, tokenizer with its chat template, generation config), reports/train.json
-and the loss curve reports/train_loss.csv.
+Modes: `full`, `lora` (optionally DoRA) and `qlora` (4-bit NF4 base with double quantisation, bitsandbytes).
+Launched as one process, or by `torchrun` / `accelerate launch` with `sft.processes` processes (optionally
+under DeepSpeed, configs/deepspeed/): `python -m stages.sft` relaunches itself through the launcher.
+Checkpoints go to models/sft_checkpoints (kept by DVC across runs): a killed run resumes from the last one,
+unless a parameter or input that changes the training has changed since: then it starts afresh.
+Writes models/sft (weights or adapter in safetensors, tokenizer with its chat template, generation config),
+reports/train.json and the loss curve reports/train_loss.csv.
 """
 
+import argparse
 import csv
+import hashlib
+import json
 import os
-import resource
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
 import torch
+from transformers import TrainerCallback
+from trl import SFTTrainer
 
-from stages.core.io import atomic_path, read_jsonl, write_json
+from stages.core.io import InputError, atomic_path, read_jsonl, write_json
 from stages.core.models import load_tokenizer
-from stages.core.params import load_params
+from stages.core.params import Params, load_params
+from stages.core.tracking import run_tags
+from stages.core.training import (
+    LAUNCHERS,
+    WithoutEmptyParamGroups,
+    is_worker,
+    launch_command,
+    launch_environment,
+    lora_settings,
+    mlflow_reporting,
+    peak_memory_mb,
+    peft_config,
+    resolved_precision,
+    threads_per_process,
+)
+from stages.core.training import load_model as load_training_model
 
 DATA_DIR = Path("data/sft")
 OUT_DIR = Path("models/sft")
 REPORT = Path("reports/train.json")
 LOSS_CURVE = Path("reports/train_loss.csv")
-WORK_DIR = Path("models/.sft_work")
+CHECKPOINTS = Path("models/sft_checkpoints")
+FINGERPRINT = "fingerprint.json"
+PARAMS = "params.yaml"
+# Keys that do not change what is trained: a checkpoint written under other values is still valid.
+NOT_TRAINING = {"logging_steps", "mlflow", "merge", "launcher", "launcher_args", "checkpoint_steps"}
+
+
+# --- checkpoints -------------------------------------------------------------------------------------
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fingerprint(params: Params) -> dict:
+    """What a checkpoint was trained from: every setting and input that changes the training."""
+    settings = {k: v for k, v in params.sft.model_dump().items() if k not in NOT_TRAINING}
+    base = params.base.model_dump(include={"seed", "model", "prompt_format", "trust_remote_code"})
+    inputs = {path.name: file_digest(path) for path in sorted(DATA_DIR.glob("*.jsonl"))}
+    for name in ("deepspeed", "chat_template"):
+        if settings[name]:
+            inputs[settings[name]] = file_digest(Path(settings[name]))
+    model_dir = Path(params.base.model)
+    if model_dir.is_dir():
+        # size and time, not a digest: a 7B model's weights take a minute to hash
+        files = sorted(p for p in model_dir.glob("*") if p.is_file())
+        inputs |= {f"base/{p.name}": [p.stat().st_size, p.stat().st_mtime_ns] for p in files}
+    return {"sft": settings, "base": base, "inputs": inputs}
+
+
+def prepare_checkpoints(folder: Path, current: dict) -> str | None:
+    """The checkpoint to resume from; checkpoints of another setting are removed (they would mislead)."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    stamp = folder / FINGERPRINT
+    if folder.is_dir() and (not stamp.is_file() or json.loads(stamp.read_text()) != current):
+        print(f"sft: {folder} holds checkpoints of other settings or inputs; starting afresh")
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if not stamp.is_file():
+        write_json(stamp, current)
+    last = get_last_checkpoint(str(folder))
+    if last:
+        print(f"sft: resuming from {last}")
+    return last
+
+
+def clear_checkpoints(folder: Path) -> None:
+    """A finished run's checkpoints are not needed again (the next run changes something, or nothing)."""
+    for checkpoint in folder.glob("checkpoint-*"):
+        shutil.rmtree(checkpoint, ignore_errors=True)
+
+
+# --- training ----------------------------------------------------------------------------------------
 
 
 def load_split(name: str):
@@ -33,12 +116,13 @@ def load_split(name: str):
     return Dataset.from_list([{k: v for k, v in r.items() if k != "source"} for r in records])
 
 
-def training_config(params, has_eval: bool):
+def training_config(params: Params, has_eval: bool, report_to: list[str]):
     from trl import SFTConfig
 
-    config, on_gpu = params.sft, torch.cuda.is_available()
+    config = params.sft
+    precision = resolved_precision(config.precision)
     return SFTConfig(
-        output_dir=str(WORK_DIR),
+        output_dir=str(CHECKPOINTS),
         num_train_epochs=config.epochs,
         learning_rate=config.learning_rate,
         lr_scheduler_type=config.lr_scheduler,
@@ -49,27 +133,142 @@ def training_config(params, has_eval: bool):
         gradient_accumulation_steps=config.gradient_accumulation_steps,
         max_length=config.max_length,
         packing=config.packing,
+        # best-fit decreasing: whole examples, position ids restart per example (padding-free batches)
+        packing_strategy="bfd",
         group_by_length=config.group_by_length and not config.packing,
         assistant_only_loss=params.base.prompt_format == "chat",
         logging_steps=config.logging_steps,
         eval_strategy="epoch" if has_eval else "no",
-        save_strategy="no",
+        save_strategy="steps",
+        save_steps=config.checkpoint_steps,
+        save_total_limit=2,
+        save_safetensors=True,
         seed=params.base.seed,
         data_seed=params.base.seed,
-        use_cpu=not on_gpu,
-        bf16=on_gpu and torch.cuda.is_bf16_supported(),
-        gradient_checkpointing=False,
+        use_cpu=not torch.cuda.is_available(),
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
+        gradient_checkpointing=config.gradient_checkpointing,
+        deepspeed=config.deepspeed or None,
         include_num_input_tokens_seen="non_padding",
-        report_to=[],
+        report_to=report_to,
+        run_name=run_tags()["dvc.exp_name"] if report_to else None,
         disable_tqdm=False,
         dataloader_num_workers=0,
     )
 
 
-def peak_memory_mb() -> float:
-    if torch.cuda.is_available():
-        return torch.cuda.max_memory_allocated() / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def set_chat_template(tokenizer, params: Params) -> None:
+    """A template from sft.chat_template; for chat data, one that marks the assistant turns."""
+    from trl.chat_template_utils import get_training_chat_template
+
+    if params.sft.chat_template:
+        tokenizer.chat_template = Path(params.sft.chat_template).read_text(encoding="utf-8")
+    if params.base.prompt_format != "chat":
+        return
+    where = f"{params.base.model} (base.model)"
+    if not tokenizer.chat_template:
+        raise InputError(PARAMS, f"sft.chat_template: {where} has no chat template; give one with markers")
+    try:
+        # None when the template marks its assistant turns; TRL's patched copy for the families it knows.
+        get_training_chat_template(tokenizer)
+    except ValueError:
+        raise InputError(
+            PARAMS,
+            f"sft.chat_template: the chat template of {where} has no {{% generation %}} markers, so the "
+            "loss could not be limited to the assistant turns; give a template with them (README: Training)",
+        ) from None
+
+
+class Trainer(WithoutEmptyParamGroups, SFTTrainer):
+    pass
+
+
+def build_trainer(params: Params, train, evaluation, callbacks=(), report_to: list[str] | None = None):
+    args = training_config(params, has_eval=len(evaluation) > 0, report_to=report_to or [])
+    tokenizer = load_tokenizer(params.base.model, params.base.trust_remote_code, padding_side="right")
+    set_chat_template(tokenizer, params)
+    return Trainer(
+        model=load_training_model(params.base.model, params.sft, "sft", params.base.trust_remote_code),
+        args=args,
+        train_dataset=train,
+        eval_dataset=evaluation if len(evaluation) else None,
+        processing_class=tokenizer,
+        peft_config=peft_config(params.sft, "sft"),
+        callbacks=list(callbacks),
+    )
+
+
+class Throughput(TrainerCallback):
+    """Step, tokens and time at the start of this run's training (after a resumed checkpoint is loaded)."""
+
+    step, tokens, started = 0, 0, 0.0
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.step, self.tokens, self.started = (
+            state.global_step,
+            state.num_input_tokens_seen,
+            time.perf_counter(),
+        )
+
+
+# --- outputs -----------------------------------------------------------------------------------------
+
+
+def end_of_turn_ids(tokenizer, prompt_format: str) -> list[int]:
+    """The tokens that end a response as trained: EOS, or the template's end of an assistant turn."""
+    ids = [tokenizer.eos_token_id]
+    if prompt_format == "chat":
+        messages = [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]
+        rendered = tokenizer.apply_chat_template(
+            messages, tokenize=True, return_dict=True, return_assistant_tokens_mask=True
+        )
+        trained = [t for t, m in zip(rendered["input_ids"], rendered["assistant_masks"], strict=True) if m]
+        if trained and trained[-1] not in ids:
+            ids.insert(0, trained[-1])
+    return ids
+
+
+def trained_adapter(trainer) -> dict[str, torch.Tensor]:
+    """The adapter weights as trained, gathered from every process under ZeRO-3."""
+    from peft import get_peft_model_state_dict
+
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    if trainer.is_deepspeed_enabled and trainer.accelerator.state.deepspeed_plugin.zero_stage == 3:
+        import deepspeed
+
+        trainable = [p for p in model.parameters() if p.requires_grad]
+        with deepspeed.zero.GatheredParameters(trainable, modifier_rank=None):
+            return {k: v.detach().cpu().clone() for k, v in get_peft_model_state_dict(model).items()}
+    return {k: v.detach().cpu().clone() for k, v in get_peft_model_state_dict(model).items()}
+
+
+def check_saved_adapter(folder: Path, trained: dict[str, torch.Tensor]) -> None:
+    """ZeRO-3 is known to save empty adapters: the saved one must hold exactly the trained weights."""
+    from safetensors.torch import load_file
+
+    path = folder / "adapter_model.safetensors"
+    saved = load_file(path) if path.is_file() else {}
+    empty = [name for name, tensor in saved.items() if tensor.numel() == 0]
+    if not saved or empty or not trained:
+        raise RuntimeError(f"sft: the adapter saved in {path} is empty ({len(empty)} empty tensors)")
+    if set(saved) != set(trained):
+        raise RuntimeError(
+            f"sft: {path} holds {sorted(set(saved) ^ set(trained))[:5]}… unlike the trained adapter"
+        )
+    differing = [k for k in trained if not torch.allclose(saved[k].float(), trained[k].float(), atol=1e-3)]
+    if differing:
+        raise RuntimeError(f"sft: {path}: {', '.join(differing[:5])} differ from the trained weights")
+
+
+def merge_adapter(adapter_dir: Path, target: Path, trust_remote_code: bool) -> None:
+    """The adapter merged into an unquantised copy of its base: a plain model for tools without PEFT."""
+    from peft import AutoPeftModelForCausalLM
+
+    model = AutoPeftModelForCausalLM.from_pretrained(
+        adapter_dir, dtype=torch.float32, trust_remote_code=trust_remote_code
+    )
+    model.merge_and_unload().save_pretrained(target, safe_serialization=True)
 
 
 def loss_rows(log_history: list[dict]) -> list[dict]:
@@ -84,55 +283,94 @@ def write_curve(rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
-def build_trainer(params, train, evaluation):
-    from transformers import AutoModelForCausalLM
-    from trl import SFTTrainer
+def train_report(trainer, result, throughput, params: Params) -> dict:
+    state = trainer.state
+    seconds = time.perf_counter() - throughput.started
+    tokens = int(state.num_input_tokens_seen)
+    losses = loss_rows(state.log_history)
+    # ZeRO-3 leaves each process a slice of every weight; ds_numel is the whole
+    trainable = sum(getattr(p, "ds_numel", p.numel()) for p in trainer.model.parameters() if p.requires_grad)
+    return {
+        "mode": params.sft.mode,
+        "train_loss": round(result.training_loss, 4),
+        "final_loss": round(losses[-1]["loss"], 4) if losses else None,
+        "eval_loss_per_epoch": [round(e["eval_loss"], 4) for e in state.log_history if "eval_loss" in e],
+        "steps": state.global_step,
+        "resumed_from_step": throughput.step,
+        "tokens_seen": tokens,
+        # this run's own tokens and time: a resumed run did not see the checkpoint's tokens again
+        "tokens_per_second": round((tokens - throughput.tokens) / seconds, 1),
+        "seconds": round(seconds, 1),
+        "processes": trainer.accelerator.num_processes,
+        "trainable_parameters": trainable,
+        "peak_memory_mb": round(peak_memory_mb(), 1),
+    }
 
-    tokenizer = load_tokenizer(params.base.model, params.base.trust_remote_code, padding_side="right")
-    model = AutoModelForCausalLM.from_pretrained(
-        params.base.model, trust_remote_code=params.base.trust_remote_code, dtype=torch.float32
-    )
-    return SFTTrainer(
-        model=model,
-        args=training_config(params, has_eval=len(evaluation) > 0),
-        train_dataset=train,
-        eval_dataset=evaluation if len(evaluation) else None,
-        processing_class=tokenizer,
-    )
 
-
-def main() -> None:
+def train(params: Params, resume_from: str | None) -> None:
     from transformers import set_seed
 
-    params = load_params()
     set_seed(params.base.seed)
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
-    trainer = build_trainer(params, load_split("train"), load_split("eval"))
-    model, tokenizer = trainer.model, trainer.processing_class
-    started = time.perf_counter()
-    result = trainer.train()
-    seconds = time.perf_counter() - started
-    tokens = int(trainer.state.num_input_tokens_seen)
-    model.generation_config.eos_token_id = tokenizer.eos_token_id
-    model.generation_config.pad_token_id = tokenizer.pad_token_id
-    with atomic_path(OUT_DIR) as tmp:
-        trainer.save_model(str(tmp))
-        tokenizer.save_pretrained(str(tmp))
-    history = trainer.state.log_history
-    eval_losses = [entry["eval_loss"] for entry in history if "eval_loss" in entry]
-    write_json(
-        REPORT,
-        {
-            "train_loss": round(result.training_loss, 4),
-            "eval_loss_per_epoch": [round(loss, 4) for loss in eval_losses],
-            "steps": trainer.state.global_step,
-            "tokens_seen": tokens,
-            "tokens_per_second": round(tokens / seconds, 1),
-            "seconds": round(seconds, 1),
-            "peak_memory_mb": round(peak_memory_mb(), 1),
-        },
+    torch.set_num_threads(threads_per_process())
+    throughput = Throughput()
+    is_main = int(os.environ.get("RANK", 0)) == 0
+    report_to = mlflow_reporting(params.sft.mlflow and is_main, "sft")
+    trainer = build_trainer(
+        params, load_split("train"), load_split("eval"), callbacks=[throughput], report_to=report_to
     )
-    write_curve(loss_rows(history))
+    model, tokenizer = trainer.model, trainer.processing_class
+    result = trainer.train(resume_from_checkpoint=resume_from)
+    model.generation_config.eos_token_id = end_of_turn_ids(tokenizer, params.base.prompt_format)
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    staging = CHECKPOINTS / "final"
+    # every process takes part in saving (ZeRO-3 gathers the weights); the main one writes the outputs
+    trainer.save_model(str(staging))
+    adapter = trained_adapter(trainer) if params.sft.mode != "full" else None
+    trainer.accelerator.wait_for_everyone()
+    if not trainer.is_world_process_zero():
+        return
+    if adapter is not None:
+        check_saved_adapter(staging, adapter)
+    report = train_report(trainer, result, throughput, params)
+    with atomic_path(OUT_DIR) as tmp:
+        shutil.copytree(staging, tmp)
+        (tmp / "training_args.bin").unlink(missing_ok=True)
+        tokenizer.save_pretrained(str(tmp))
+        if adapter is not None:
+            model.generation_config.save_pretrained(str(tmp))  # an adapter's save leaves it out
+        if params.sft.merge and adapter is not None:
+            merge_adapter(tmp, tmp / "merged", params.base.trust_remote_code)
+            tokenizer.save_pretrained(str(tmp / "merged"))
+            model.generation_config.save_pretrained(str(tmp / "merged"))
+    write_json(REPORT, report)
+    write_curve(loss_rows(trainer.state.log_history))
+    shutil.rmtree(staging, ignore_errors=True)
+    clear_checkpoints(CHECKPOINTS)
+
+
+def main(argv: list[str] | None = None) -> None:
+    params = load_params()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--launcher", choices=LAUNCHERS, default=params.sft.launcher)
+    parser.add_argument("--processes", type=int, default=params.sft.processes)
+    args = parser.parse_args(argv)
+    lora_settings(params.sft, "sft")  # a (q)lora run without its settings stops before any work
+    if params.sft.deepspeed and args.launcher == "python":
+        raise InputError(PARAMS, "sft.deepspeed: DeepSpeed runs under a launcher; set sft.launcher")
+    if is_worker():
+        from transformers.trainer_utils import get_last_checkpoint
+
+        train(params, get_last_checkpoint(str(CHECKPOINTS)) if CHECKPOINTS.is_dir() else None)
+        return
+    resume_from = prepare_checkpoints(CHECKPOINTS, fingerprint(params))
+    if args.launcher == "python":
+        train(params, resume_from)
+        return
+    command = launch_command(args.launcher, args.processes, params.sft.launcher_args, "stages.sft")
+    print("sft:", " ".join(command))
+    code = subprocess.run(command, env=launch_environment(args.processes)).returncode
+    if code:
+        raise SystemExit(f"sft: {args.launcher} exited with status {code}")
 
 
 if __name__ == "__main__":

@@ -1,79 +1,145 @@
 import csv
 import json
 
+import pytest
 import torch
 
 from stages import sft
-from stages.core.io import read_jsonl
+from stages.core import training
+from stages.core.io import InputError, read_jsonl
 from stages.core.params import load_params
 from stages.core.prompts import sft_example
 
 from .helpers import write_lines, write_params
 
+INSTRUCTION = "Translate the following sentences from English to German."
+PAIRS = [("The dog sleeps.", "Der Hund schläft."), ("Hello", "Hallo"), ("The cat eats.", "Die Katze isst.")]
+
 
 def _write_data(folder, prompt_format="alpaca", count=24):
     examples = [
-        dict(
-            sft_example(
-                "Translate the following sentences from English to German.",
-                "The dog sleeps.",
-                "Der Hund schläft.",
-                prompt_format,
-            ),
-            source="translation",
-        )
-        for _ in range(count)
+        dict(sft_example(INSTRUCTION, src, tgt, prompt_format), source="translation")
+        for src, tgt in (PAIRS * count)[:count]
     ]
     write_lines(folder / "data/sft/train.jsonl", [json.dumps(e, ensure_ascii=False) for e in examples])
     write_lines(folder / "data/sft/eval.jsonl", [json.dumps(e, ensure_ascii=False) for e in examples[:2]])
+    return examples
 
 
-def _params(folder, tiny_lm, prompt_format="alpaca"):
-    write_params(
-        folder,
-        base={"model": str(tiny_lm), "prompt_format": prompt_format},
-        sft={"epochs": 1, "batch_size": 4, "learning_rate": 0.01, "logging_steps": 1},
-    )
+def _params(folder, tiny_lm, prompt_format="alpaca", **sft_keys):
+    keys = {"epochs": 1, "batch_size": 4, "learning_rate": 0.01, "logging_steps": 1, "mlflow": False}
+    write_params(folder, base={"model": str(tiny_lm), "prompt_format": prompt_format}, sft=keys | sft_keys)
 
 
-def _labels(trainer, count=2) -> tuple[torch.Tensor, torch.Tensor]:
-    batch = trainer.data_collator([trainer.train_dataset[i] for i in range(count)])
-    return batch["input_ids"], batch["labels"]
+def _collated(trainer, count=3):
+    return trainer.data_collator([trainer.train_dataset[i] for i in range(count)])
 
 
-def test_loss_is_on_the_completion_only(in_tmp, tiny_lm):
-    _write_data(in_tmp)
+def _check_labels(batch, prompt_lengths: list[int], full_lengths: list[int]) -> None:
+    """-100 on every prompt token and on padding; the input id on every response token."""
+    input_ids, labels = batch["input_ids"], batch["labels"]
+    assert len(set(full_lengths)) > 1  # the batch holds padding
+    for row, (prompt, full) in enumerate(zip(prompt_lengths, full_lengths, strict=True)):
+        assert (labels[row, :prompt] == -100).all()
+        assert torch.equal(labels[row, prompt:full], input_ids[row, prompt:full])
+        assert (labels[row, full:] == -100).all()
+        assert full > prompt
+
+
+def test_loss_is_on_every_completion_token_only(in_tmp, tiny_lm):
+    examples = _write_data(in_tmp)
     _params(in_tmp, tiny_lm)
     trainer = sft.build_trainer(load_params(), sft.load_split("train"), sft.load_split("eval"))
     tokenizer = trainer.processing_class
-    input_ids, labels = _labels(trainer)
-    trained = labels[0][labels[0] != -100]
+    batch = _collated(trainer)
+    prompts = [len(tokenizer(e["prompt"])["input_ids"]) for e in examples[:3]]
+    fulls = [len(tokenizer(e["prompt"] + e["completion"])["input_ids"]) + 1 for e in examples[:3]]  # + EOS
+    _check_labels(batch, prompts, fulls)
+    trained = batch["labels"][0][batch["labels"][0] != -100]
     assert tokenizer.decode(trained) == "Der Hund schläft.</s>"
-    assert torch.equal(trained, input_ids[0][labels[0] != -100])
 
 
-def test_loss_is_on_assistant_turns_only(in_tmp, tiny_lm):
-    _write_data(in_tmp, "chat")
+def test_loss_is_on_every_assistant_token_only(in_tmp, tiny_lm):
+    examples = _write_data(in_tmp, "chat")
     _params(in_tmp, tiny_lm, "chat")
     trainer = sft.build_trainer(load_params(), sft.load_split("train"), sft.load_split("eval"))
-    input_ids, labels = _labels(trainer)
-    assert trainer.processing_class.decode(labels[0][labels[0] != -100]) == "Der Hund schläft.</s>"
+    tokenizer = trainer.processing_class
+    batch = _collated(trainer)
+
+    def length(messages, **kwargs):
+        return len(tokenizer.apply_chat_template(messages, tokenize=True, **kwargs))
+
+    prompts = [length(e["messages"][:-1], add_generation_prompt=True) for e in examples[:3]]
+    # The template ends an assistant turn with EOS and a newline; the newline is not trained.
+    fulls = [length(e["messages"]) - 1 for e in examples[:3]]
+    _check_labels(batch, prompts, fulls)
+    assert tokenizer.decode(batch["labels"][1][batch["labels"][1] != -100]) == "Hallo</s>"
+
+
+def test_a_chat_template_without_generation_markers_is_refused(in_tmp, tiny_lm):
+    _write_data(in_tmp, "chat")
+    template = "{% for m in messages %}{{ m['role'] + ': ' + m['content'] + eos_token }}{% endfor %}"
+    (in_tmp / "plain.jinja").write_text(template)
+    _params(in_tmp, tiny_lm, "chat", chat_template="plain.jinja")
+    with pytest.raises(InputError, match=r"sft.chat_template: .*no \{% generation %\} markers"):
+        sft.build_trainer(load_params(), sft.load_split("train"), sft.load_split("eval"))
+
+
+def test_presets_fill_the_lora_keys_and_written_keys_win(in_tmp, tiny_lm):
+    _params(in_tmp, tiny_lm, mode="lora", preset="parrot", lora_dropout=0.2)
+    settings = training.lora_settings(load_params().sft, "sft")
+    assert settings == {
+        "lora_r": 8,
+        "lora_alpha": 16,
+        "lora_dropout": 0.2,
+        "lora_target_modules": ["q_proj", "v_proj"],
+    }
+    _params(in_tmp, tiny_lm, mode="qlora", preset="llama2lang", lora_target_modules="all-linear")
+    config = training.peft_config(load_params().sft, "sft")
+    assert (config.r, config.lora_alpha, config.lora_dropout) == (64, 16, 0.1)
+    assert config.target_modules == "all-linear"
+    _params(in_tmp, tiny_lm, mode="lora", lora_r=4)
+    with pytest.raises(InputError, match="sft.mode lora needs sft.lora_alpha, sft.lora_dropout"):
+        training.lora_settings(load_params().sft, "sft")
 
 
 def test_stage_trains_and_saves_a_loadable_model(in_tmp, tiny_lm):
+    import mlflow
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     _write_data(in_tmp)
-    _params(in_tmp, tiny_lm)
-    sft.main()
+    _params(in_tmp, tiny_lm, mlflow=True)
+    sft.main([])
     report = json.loads((in_tmp / "reports/train.json").read_text())
     assert report["steps"] == 6 and report["tokens_seen"] > 0 and report["tokens_per_second"] > 0
+    assert report["resumed_from_step"] == 0 and report["final_loss"] < 10
     rows = list(csv.DictReader(open(in_tmp / "reports/train_loss.csv")))
     assert [int(r["step"]) for r in rows] == [1, 2, 3, 4, 5, 6]
     assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
     assert len(report["eval_loss_per_epoch"]) == 1
+    assert (in_tmp / "models/sft/model.safetensors").is_file()
     model = AutoModelForCausalLM.from_pretrained(in_tmp / "models/sft")
     tokenizer = AutoTokenizer.from_pretrained(in_tmp / "models/sft")
-    assert model.generation_config.eos_token_id == tokenizer.eos_token_id
+    assert model.generation_config.eos_token_id == [tokenizer.eos_token_id]
     assert tokenizer.chat_template and "generation" in tokenizer.chat_template
     assert read_jsonl(in_tmp / "data/sft/train.jsonl")  # inputs untouched
+    assert not list((in_tmp / sft.CHECKPOINTS).glob("checkpoint-*"))  # a finished run leaves none
+
+    mlflow.set_tracking_uri(f"sqlite:///{in_tmp / 'mlflow.db'}")
+    (run,) = mlflow.search_runs(experiment_names=["lingtune"], output_format="list")
+    assert run.data.tags["stage"] == "sft" and run.data.tags["dvc.exp_name"] == "workspace"
+    assert run.data.metrics["train_loss"] == pytest.approx(report["train_loss"], abs=1e-3)
+
+
+def test_chat_model_stops_at_the_end_of_an_assistant_turn(in_tmp, tiny_lm):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_lm)
+    assert sft.end_of_turn_ids(tokenizer, "chat") == [tokenizer.eos_token_id]
+    tokenizer.chat_template = tokenizer.chat_template.replace(
+        "message['content'] + eos_token", "message['content'] + '<|user|>'", 1
+    )
+    assert sft.end_of_turn_ids(tokenizer, "chat") == [
+        tokenizer.convert_tokens_to_ids("<|user|>"),
+        tokenizer.eos_token_id,
+    ]

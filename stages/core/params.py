@@ -139,19 +139,69 @@ class SftData(Group):
         return counts
 
 
-class Sft(Group):
-    mode: Literal["full"] = "full"
+class Tuning(Group):
+    """What the training stages (sft, preference) share: mode, LoRA, precision, launcher."""
+
+    mode: Literal["full", "lora", "qlora"] = "full"  # qlora: 4-bit NF4 base (bitsandbytes) + LoRA
+    # A preset fills the lora_* keys (core/training.py LORA_PRESETS); a lora_* key written (not null) wins.
+    preset: Literal["none", "parrot", "llama2lang"] = "none"
+    lora_r: int | None = Field(default=None, gt=0)
+    lora_alpha: float | None = Field(default=None, gt=0)
+    lora_dropout: float | None = Field(default=None, ge=0, lt=1)
+    lora_target_modules: list[str] | Literal["all-linear"] | None = None
+    use_dora: bool = False  # DoRA (weight-decomposed LoRA) for lora and qlora
     epochs: float = Field(gt=0)
     learning_rate: float = Field(gt=0)
     lr_scheduler: str = "cosine"
     warmup_ratio: float = Field(default=0.0, ge=0, lt=1)
     weight_decay: float = Field(default=0.0, ge=0)
-    batch_size: int = Field(gt=0)
+    batch_size: int = Field(gt=0)  # per process
     gradient_accumulation_steps: int = Field(default=1, gt=0)
     max_length: int = Field(gt=0)
-    packing: bool = False
-    group_by_length: bool = True  # batches of similar length pad less (ignored when packing)
+    attn_implementation: Literal["sdpa", "eager", "flash_attention_2"] = "sdpa"
+    gradient_checkpointing: bool = False
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"  # auto: bf16 on GPUs that have it, else fp32
+    launcher: Literal["python", "torchrun", "accelerate"] = "python"
+    processes: int = Field(default=1, gt=0)  # per node; the dvc.yaml command passes it to the launcher
+    launcher_args: list[str] = []  # more launcher flags (multi-node: --nnodes, --rdzv_endpoint …)
+    deepspeed: str = ""  # a DeepSpeed config (configs/deepspeed/zero2.json …); "" for none
+    mlflow: bool = True  # report_to MLflow, into the project's store
     logging_steps: int = Field(default=10, gt=0)
+
+    @field_validator("lora_target_modules")
+    @classmethod
+    def _some_modules(cls, modules):
+        if isinstance(modules, list) and not modules:
+            raise ValueError("name at least one module, or all-linear")
+        return modules
+
+    @field_validator("deepspeed")
+    @classmethod
+    def _existing_file(cls, path: str) -> str:
+        if path and not Path(path).is_file():
+            raise ValueError(f"no such file {path!r}")
+        return path
+
+
+class Sft(Tuning):
+    merge: bool = False  # lora/qlora: also write the adapter merged into its base, models/sft/merged
+    packing: bool = False  # best-fit packing, padding-free: no attention across packed examples
+    group_by_length: bool = True  # batches of similar length pad less (ignored when packing)
+    chat_template: str = ""  # chat format: a Jinja file with generation markers, for a base without them
+    checkpoint_steps: int = Field(default=100, gt=0)  # a killed run resumes from the last of these
+
+    @field_validator("chat_template")
+    @classmethod
+    def _template_file(cls, path: str) -> str:
+        if path and not Path(path).is_file():
+            raise ValueError(f"no such file {path!r}")
+        return path
+
+
+class Preference(Tuning):
+    method: Literal["none", "dpo", "orpo"] = "none"  # none: the stage writes a note and trains nothing
+    model: str = "models/sft"  # the policy to tune (a model or PEFT adapter folder, or a hub id)
+    beta: float = Field(default=0.1, gt=0)  # DPO's KL weight; ORPO's odds-ratio weight (lambda)
 
 
 class TestSet(Group):
@@ -254,6 +304,7 @@ class Params(Group):
     threads: Threads
     sft_data: SftData
     sft: Sft
+    preference: Preference | None = None  # absent: no preference tuning (as method none)
     infer: Infer
     score: Score
 

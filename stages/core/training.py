@@ -1,0 +1,203 @@
+"""What the training stages (sft, preference) share: modes, LoRA presets, precision, launchers, MLflow."""
+
+import importlib.util
+import json
+import os
+import resource
+import sys
+
+import torch
+
+from .io import InputError
+from .tracking import EXPERIMENT, repo_root, run_tags, tracking_uri
+
+PARAMS = "params.yaml"
+# ParroT's LoRA (its deepspeed LoRA recipe) and LLaMa2lang's (finetune.py, PEFT's default q/v modules).
+LORA_PRESETS = {
+    "parrot": {
+        "lora_r": 8,
+        "lora_alpha": 16,
+        "lora_dropout": 0.05,
+        "lora_target_modules": ["q_proj", "v_proj"],
+    },
+    "llama2lang": {
+        "lora_r": 64,
+        "lora_alpha": 16,
+        "lora_dropout": 0.1,
+        "lora_target_modules": ["q_proj", "v_proj"],
+    },
+}
+LORA_KEYS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules")
+LAUNCHERS = ("python", "torchrun", "accelerate")
+
+
+# --- modes -------------------------------------------------------------------------------------------
+
+
+def lora_settings(config, group: str = "sft") -> dict:
+    """The LoRA keys: the preset's, then those written in params.yaml; all four are needed for (q)lora."""
+    settings = dict(LORA_PRESETS.get(config.preset, {}))
+    settings.update({key: getattr(config, key) for key in LORA_KEYS if getattr(config, key) is not None})
+    missing = [key for key in LORA_KEYS if key not in settings]
+    if config.mode != "full" and missing:
+        raise InputError(
+            PARAMS,
+            f"{group}.mode {config.mode} needs {', '.join(f'{group}.{k}' for k in missing)} "
+            f"(or {group}.preset: {' or '.join(LORA_PRESETS)})",
+        )
+    return settings
+
+
+def peft_config(config, group: str = "sft"):
+    """A LoRA (or DoRA) configuration for lora and qlora; None for full fine-tuning."""
+    if config.mode == "full":
+        return None
+    from peft import LoraConfig
+
+    lora = lora_settings(config, group)
+    return LoraConfig(
+        r=lora["lora_r"],
+        lora_alpha=lora["lora_alpha"],
+        lora_dropout=lora["lora_dropout"],
+        target_modules=lora["lora_target_modules"],
+        use_dora=config.use_dora,
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
+
+
+def resolved_precision(precision: str) -> str:
+    if precision != "auto":
+        return precision
+    return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "fp32"
+
+
+def compute_dtype(precision: str) -> torch.dtype:
+    return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(resolved_precision(precision), torch.float32)
+
+
+def load_model(name_or_path: str, config, group: str, trust_remote_code: bool):
+    """The model to train: fp32 master weights (bf16/fp16 run as mixed precision); for qlora, 4-bit NF4
+    with double quantisation, prepared for k-bit training."""
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+    join_deepspeed(config)
+    if config.attn_implementation == "flash_attention_2" and importlib.util.find_spec("flash_attn") is None:
+        raise InputError(
+            PARAMS, f"{group}.attn_implementation: flash_attention_2 needs the flash-attn package (GPU extra)"
+        )
+    kwargs = {}
+    if config.mode == "qlora":
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True,
+            bnb_4bit_quant_type="nf4",
+            bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=compute_dtype(config.precision),
+        )
+        if torch.cuda.is_available():
+            kwargs["device_map"] = {"": int(os.environ.get("LOCAL_RANK", 0))}
+    model = AutoModelForCausalLM.from_pretrained(
+        name_or_path,
+        trust_remote_code=trust_remote_code,
+        dtype=torch.float32,
+        attn_implementation=config.attn_implementation,
+        **kwargs,
+    )
+    if config.mode == "qlora":
+        from peft import prepare_model_for_kbit_training
+
+        model = prepare_model_for_kbit_training(
+            model, use_gradient_checkpointing=config.gradient_checkpointing
+        )
+    return model
+
+
+def join_deepspeed(config) -> None:
+    """Under DeepSpeed, its process group before the model loads: ZeRO-3 partitions the weights as they
+    load, and reads the world size from that group."""
+    if config.deepspeed:
+        import deepspeed
+
+        deepspeed.init_distributed()
+
+
+class WithoutEmptyParamGroups:
+    """A Trainer mixin: LoRA leaves the optimizer's no-weight-decay group empty, DeepSpeed ZeRO-3 drops that
+    group, and the learning-rate scheduler, built on both groups, then fails at its first step."""
+
+    def create_optimizer(self, *args, **kwargs):
+        optimizer = super().create_optimizer(*args, **kwargs)
+        optimizer.param_groups[:] = [group for group in optimizer.param_groups if group["params"]]
+        return optimizer
+
+
+def peak_memory_mb() -> float:
+    if torch.cuda.is_available():
+        return torch.cuda.max_memory_allocated() / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- launching ---------------------------------------------------------------------------------------
+
+
+LAUNCHED = "LINGTUNE_LAUNCHED"  # set for the processes a launcher starts: they train, never launch again
+
+
+def is_worker() -> bool:
+    """True inside a process started by a launcher (torchrun and accelerate also set LOCAL_RANK)."""
+    return "LOCAL_RANK" in os.environ or LAUNCHED in os.environ
+
+
+def launch_command(launcher: str, processes: int, extra: list[str], module: str) -> list[str]:
+    """The command that starts `processes` copies of `module` on this node."""
+    run_module = ["-m", module]
+    if launcher == "torchrun":
+        return [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node",
+            str(processes),
+            *extra,
+            *run_module,
+        ]
+    if launcher == "accelerate":
+        accelerate = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(processes)]
+        # without it (and without an accelerate config) accelerate starts a single process
+        distributed = ["--multi_gpu"] if processes > 1 else []
+        return [*accelerate, *distributed, *extra, *run_module]
+    return [sys.executable, *run_module]
+
+
+def launch_environment(processes: int) -> dict[str, str]:
+    env = dict(os.environ, **{LAUNCHED: "1"})
+    # each process gets its share of the cores: more threads than cores slow every one of them down
+    env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // processes)))
+    if not torch.cuda.is_available():
+        # DeepSpeed would look for a GPU; on CPU it runs over gloo.
+        env.setdefault("DS_ACCELERATOR", "cpu")
+    return env
+
+
+def threads_per_process() -> int:
+    return max(1, (os.cpu_count() or 1) // int(os.environ.get("WORLD_SIZE", 1)))
+
+
+# --- tracking ----------------------------------------------------------------------------------------
+
+
+def mlflow_reporting(enabled: bool, stage: str) -> list[str]:
+    """report_to for a Trainer: MLflow, pointed at the project's store and tagged like its runs."""
+    if not enabled:
+        return []
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri())
+    if mlflow.get_experiment_by_name(EXPERIMENT) is None:
+        mlflow.create_experiment(EXPERIMENT, artifact_location=(repo_root() / "mlartifacts").as_uri())
+    os.environ["MLFLOW_TRACKING_URI"] = tracking_uri()
+    os.environ["MLFLOW_EXPERIMENT_NAME"] = EXPERIMENT
+    os.environ["MLFLOW_TAGS"] = json.dumps(run_tags() | {"stage": stage})
+    os.environ["HF_MLFLOW_LOG_ARTIFACTS"] = "false"  # weights are never logged
+    return ["mlflow"]

@@ -1,0 +1,75 @@
+"""A killed `sft` resumes from its last checkpoint; changed settings start afresh."""
+
+import csv
+import json
+
+import pytest
+from transformers import TrainerCallback
+
+from stages import sft
+
+from .test_sft import _params, _write_data
+
+
+class Killed(Exception):
+    pass
+
+
+class KillAfterFirstCheckpoint(TrainerCallback):
+    def on_save(self, args, state, control, **kwargs):
+        raise Killed(state.global_step)
+
+
+def _killed_run(monkeypatch):
+    build = sft.build_trainer
+
+    def with_kill(*args, callbacks=(), **kwargs):
+        return build(*args, callbacks=[*callbacks, KillAfterFirstCheckpoint()], **kwargs)
+
+    monkeypatch.setattr(sft, "build_trainer", with_kill)
+    with pytest.raises(Killed):
+        sft.main([])
+    monkeypatch.setattr(sft, "build_trainer", build)
+
+
+def test_a_killed_run_resumes_from_its_checkpoint(in_tmp, tiny_lm, monkeypatch):
+    _write_data(in_tmp)
+    _params(in_tmp, tiny_lm, checkpoint_steps=4)
+    _killed_run(monkeypatch)
+    assert not (in_tmp / sft.OUT_DIR).exists()  # nothing half-written
+    assert (in_tmp / sft.CHECKPOINTS / "checkpoint-4").is_dir()
+
+    _params(in_tmp, tiny_lm, checkpoint_steps=4, logging_steps=2)  # logging does not change the training
+    sft.main([])
+    report = json.loads((in_tmp / sft.REPORT).read_text())
+    assert report["resumed_from_step"] == 4 and report["steps"] == 6
+    rows = list(csv.DictReader(open(in_tmp / sft.LOSS_CURVE)))
+    # the checkpoint's history, then this run's (the Trainer keeps the checkpoint's logging steps)
+    assert [int(r["step"]) for r in rows] == [1, 2, 3, 4, 5, 6]
+    assert (in_tmp / sft.OUT_DIR / "model.safetensors").is_file()
+
+
+def test_a_changed_setting_starts_afresh(in_tmp, tiny_lm, monkeypatch, capsys):
+    _write_data(in_tmp)
+    _params(in_tmp, tiny_lm, checkpoint_steps=4)
+    _killed_run(monkeypatch)
+    _params(in_tmp, tiny_lm, checkpoint_steps=4, learning_rate=0.02)
+    sft.main([])
+    assert "starting afresh" in capsys.readouterr().out
+    report = json.loads((in_tmp / sft.REPORT).read_text())
+    assert report["resumed_from_step"] == 0 and report["steps"] == 6
+
+
+def test_changed_data_invalidates_checkpoints(in_tmp, tiny_lm):
+    from stages.core.params import load_params
+
+    _write_data(in_tmp)
+    _params(in_tmp, tiny_lm)
+    folder = in_tmp / sft.CHECKPOINTS
+    sft.prepare_checkpoints(folder, sft.fingerprint(load_params()))
+    (folder / "checkpoint-2").mkdir()
+    (folder / "checkpoint-2" / "trainer_state.json").write_text("{}")
+    assert sft.prepare_checkpoints(folder, sft.fingerprint(load_params())).endswith("checkpoint-2")
+    _write_data(in_tmp, count=20)
+    assert sft.prepare_checkpoints(folder, sft.fingerprint(load_params())) is None
+    assert not (folder / "checkpoint-2").exists()
