@@ -82,10 +82,29 @@ def fingerprint(params: Params) -> dict:
     return {"sft": settings, "base": base, "inputs": inputs}
 
 
+def last_complete_checkpoint(folder: Path) -> str | None:
+    """The newest checkpoint the Trainer finished writing; one a kill cut short is removed.
+
+    The Trainer writes weights, optimizer and RNG state first and trainer_state.json last, not atomically:
+    a checkpoint whose state file is missing or unreadable is incomplete.
+    """
+    checkpoints = sorted(
+        (path for path in folder.glob("checkpoint-*") if path.name.split("-")[1].isdigit()),
+        key=lambda path: int(path.name.split("-")[1]),
+        reverse=True,
+    )
+    for checkpoint in checkpoints:
+        try:
+            json.loads((checkpoint / "trainer_state.json").read_text())
+            return str(checkpoint)
+        except (OSError, ValueError):
+            print(f"sft: {checkpoint} was cut short (no readable trainer_state.json); removing it")
+            shutil.rmtree(checkpoint, ignore_errors=True)
+    return None
+
+
 def prepare_checkpoints(folder: Path, current: dict) -> str | None:
     """The checkpoint to resume from; checkpoints of another setting are removed (they would mislead)."""
-    from transformers.trainer_utils import get_last_checkpoint
-
     stamp = folder / FINGERPRINT
     if folder.is_dir() and (not stamp.is_file() or json.loads(stamp.read_text()) != current):
         print(f"sft: {folder} holds checkpoints of other settings or inputs; starting afresh")
@@ -93,7 +112,7 @@ def prepare_checkpoints(folder: Path, current: dict) -> str | None:
     folder.mkdir(parents=True, exist_ok=True)
     if not stamp.is_file():
         write_json(stamp, current)
-    last = get_last_checkpoint(str(folder))
+    last = last_complete_checkpoint(folder)
     if last:
         print(f"sft: resuming from {last}")
     return last
@@ -357,10 +376,8 @@ def main(argv: list[str] | None = None) -> None:
     lora_settings(params.sft, "sft")  # a (q)lora run without its settings stops before any work
     if params.sft.deepspeed and args.launcher == "python":
         raise InputError(PARAMS, "sft.deepspeed: DeepSpeed runs under a launcher; set sft.launcher")
-    if is_worker():
-        from transformers.trainer_utils import get_last_checkpoint
-
-        train(params, get_last_checkpoint(str(CHECKPOINTS)) if CHECKPOINTS.is_dir() else None)
+    if is_worker():  # the launching process chose and cleaned the checkpoints already
+        train(params, last_complete_checkpoint(CHECKPOINTS) if CHECKPOINTS.is_dir() else None)
         return
     resume_from = prepare_checkpoints(CHECKPOINTS, fingerprint(params))
     if args.launcher == "python":

@@ -73,3 +73,35 @@ def test_changed_data_invalidates_checkpoints(in_tmp, tiny_lm):
     _write_data(in_tmp, count=20)
     assert sft.prepare_checkpoints(folder, sft.fingerprint(load_params())) is None
     assert not (folder / "checkpoint-2").exists()
+
+
+def test_sigkill_mid_training_resumes_from_the_last_whole_checkpoint(in_tmp, tiny_lm):
+    """A real kill (SIGKILL, after the first checkpoint), then the next run, as under `dvc repro`."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import ROOT
+
+    _write_data(in_tmp)
+    _params(in_tmp, tiny_lm, epochs=20, checkpoint_steps=2)  # 120 steps: the kill lands mid-training
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    running = subprocess.Popen([sys.executable, "-m", "stages.sft"], cwd=in_tmp, env=env)
+    folder = in_tmp / sft.CHECKPOINTS
+    while running.poll() is None and not any(folder.glob("checkpoint-*/trainer_state.json")):
+        time.sleep(0.01)
+    running.send_signal(signal.SIGKILL)
+    assert running.wait() == -signal.SIGKILL, "the run ended before it could be killed"
+    assert not (in_tmp / sft.OUT_DIR).exists()
+    (folder / "checkpoint-9998").mkdir()  # what a kill during a checkpoint's save leaves
+    (folder / "checkpoint-9998" / "model.safetensors").write_bytes(b"cut")
+    whole = sft.last_complete_checkpoint(folder)
+    assert whole is not None and not (folder / "checkpoint-9998").exists()
+    step = int(whole.rsplit("-", 1)[1])
+
+    subprocess.run([sys.executable, "-m", "stages.sft"], cwd=in_tmp, env=env, check=True)
+    report = json.loads((in_tmp / sft.REPORT).read_text())
+    assert report["resumed_from_step"] == step > 0 and report["steps"] == 120
+    assert (in_tmp / sft.OUT_DIR / "model.safetensors").is_file()
