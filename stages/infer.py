@@ -229,6 +229,7 @@ def main() -> None:
     if not team.leader:  # generates its share; process 0 writes
         for name, spec in params.infer.testsets.items():
             hypotheses(name, spec, args.model, args.hint, tokenizer, model, params, team)
+        team.leave()
         return
     started, count = time.perf_counter(), 0
     with atomic_path(OUT_ROOT / args.model / args.hint) as tmp:
@@ -247,6 +248,7 @@ def main() -> None:
             **asdict(resolve_generation(config)),
         }
         (tmp / "settings.json").write_text(dumps(settings) + "\n", encoding="utf-8")
+    team.leave()
     print(
         f"infer {args.model}/{args.hint}: {count} sentences, {count / (time.perf_counter() - started):.1f}/s"
     )

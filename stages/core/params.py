@@ -105,15 +105,41 @@ class Instructions(Group):
 
 
 class Translate(Group):
-    engine: Literal["opus-mt"] = "opus-mt"
-    model_root: str  # a hub organisation (Helsinki-NLP) or a local folder of opus-mt-* models
+    engine: Literal["opus-mt", "m2m100", "nllb", "madlad", "llm"] = "opus-mt"
+    model_root: str = "Helsinki-NLP"  # opus-mt: a hub organisation or a local folder of opus-mt-* models
+    model: str = Field(default="", validate_default=True)  # the other engines: hub id or local folder
+    backend: Literal["transformers", "ctranslate2"] = "transformers"  # ctranslate2: seq2seq engines only
+    ct2_compute_type: str = "default"  # CTranslate2's quantization: default, int8, float16, int8_float16 …
+    # llm: the user turn, in the model's chat template (ChatML when it has none); TowerInstruct's wording
+    prompt: str = "Translate the following text from {src} into {tgt}.\n{src}: {text}\n{tgt}:"
     pivot: str = "en"
     batch_tokens: int = Field(gt=0)
     max_new_tokens_ratio: float = Field(gt=0)
+    # sentence: each sentence on its own (sentence-level models: OPUS-MT, NLLB); line: whole lines, cut at
+    # sentence ends only beyond max_segment_tokens
+    segment: Literal["sentence", "line"] = "sentence"
+    max_segment_tokens: int = Field(default=200, gt=0)
+    processes: int = Field(default=1, gt=0)  # the dvc.yaml command launches this many with torchrun
     oasst: str
+    oasst_split: str = "train"  # a datasets id or saved folder: the split to read
     alpaca: str
 
     _lang = field_validator("pivot")(_language)
+
+    @field_validator("model")
+    @classmethod
+    def _model_for_engine(cls, model: str, info) -> str:
+        engine = info.data.get("engine")
+        if engine not in (None, "opus-mt") and not model:
+            raise ValueError(f"engine {engine!r} needs a model (hub id or local folder)")
+        return model
+
+    @field_validator("backend")
+    @classmethod
+    def _backend_for_engine(cls, backend: str, info) -> str:
+        if backend == "ctranslate2" and info.data.get("engine") == "llm":
+            raise ValueError("the llm engine runs on transformers only")
+        return backend
 
 
 class Threads(Group):

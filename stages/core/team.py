@@ -38,6 +38,11 @@ class Team:
         dist.gather_object(part, parts, dst=0)
         return parts
 
+    def leave(self) -> None:
+        """Tear the process group down once the work is shared out (torch warns at exit otherwise)."""
+        if self.size > 1 and dist.is_initialized():
+            dist.destroy_process_group()
+
 
 def join_team() -> Team:
     """This process's place among those the launcher started; alone otherwise."""

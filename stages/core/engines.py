@@ -1,0 +1,289 @@
+"""Translation engines: which model takes a language to another, and how each kind of model is run.
+
+An engine turns a (source, target) language pair into a route of hops (one model each; OPUS-MT may pivot
+through English), and loads a translator for a hop. Translators share one small interface: `lengths` (the
+input length of each text, for token-budget batching) and `translate` (a batch, greedy, with a cap on new
+tokens). Engines: `opus-mt` (MarianMT), `m2m100`, `nllb`, `madlad` (T5 with a `<2xx>` prefix) and `llm`
+(a causal LM prompted to translate). The seq2seq engines also run on CTranslate2 (`backend: ctranslate2`),
+from a copy of the model the stage converts once into a cache folder.
+"""
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from stages.core.io import atomic_path
+from stages.core.langs import LANGUAGES
+from stages.core.models import device, load_tokenizer
+
+SEQ2SEQ = ("opus-mt", "m2m100", "nllb", "madlad")
+
+# OASST's codes that OPUS-MT, M2M-100 and MADLAD-400 name differently (they know one Portuguese).
+ISO_FIXES = {"pt-BR": "pt"}
+
+# NLLB-200 (FLORES-200) codes of the languages lingtune knows.
+NLLB_CODES = {
+    "ar": "arb_Arab", "bg": "bul_Cyrl", "ca": "cat_Latn", "cs": "ces_Latn", "da": "dan_Latn",
+    "de": "deu_Latn", "el": "ell_Grek", "en": "eng_Latn", "es": "spa_Latn", "et": "est_Latn",
+    "eu": "eus_Latn", "fa": "pes_Arab", "fi": "fin_Latn", "fr": "fra_Latn", "he": "heb_Hebr",
+    "hi": "hin_Deva", "hr": "hrv_Latn", "hu": "hun_Latn", "id": "ind_Latn", "is": "isl_Latn",
+    "it": "ita_Latn", "ja": "jpn_Jpan", "ko": "kor_Hang", "lt": "lit_Latn", "lv": "lvs_Latn",
+    "nl": "nld_Latn", "no": "nob_Latn", "pl": "pol_Latn", "pt": "por_Latn", "pt-BR": "por_Latn",
+    "ro": "ron_Latn", "ru": "rus_Cyrl", "sk": "slk_Latn", "sl": "slv_Latn", "sr": "srp_Cyrl",
+    "sv": "swe_Latn", "th": "tha_Thai", "tr": "tur_Latn", "uk": "ukr_Cyrl", "vi": "vie_Latn",
+    "zh": "zho_Hans",
+}  # fmt: skip
+
+# TowerInstruct's chat format (ChatML), for models that bring no chat template.
+CHATML_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One model call on the way from a source to a target language, in the model's own codes."""
+
+    model: str  # hub id or local folder
+    src: str
+    tgt: str
+
+
+def model_code(engine: str, lang: str) -> str:
+    """A language as the engine's models name it (`deu_Latn` for NLLB, plain ISO for the others)."""
+    if engine == "nllb":
+        if lang not in NLLB_CODES:
+            raise LookupError(f"no NLLB-200 code known for language {lang!r}")
+        return NLLB_CODES[lang]
+    return ISO_FIXES.get(lang, lang)
+
+
+def opus_model(root: str, src: str, tgt: str) -> str | None:
+    """The OPUS-MT model for a direction under `root` (a local folder or a hub organisation)."""
+    src, tgt = ISO_FIXES.get(src, src), ISO_FIXES.get(tgt, tgt)
+    for name in (f"opus-mt-{src}-{tgt}", f"opus-mt-tc-big-{src}-{tgt}"):
+        if Path(root).is_dir():
+            if (Path(root) / name).is_dir():
+                return str(Path(root) / name)
+        else:
+            from huggingface_hub import repo_exists
+
+            if repo_exists(f"{root}/{name}"):
+                return f"{root}/{name}"
+    return None
+
+
+def route(config, src: str, tgt: str) -> list[Hop]:
+    """The hops that take `src` to `tgt`: one direct model, or for OPUS-MT two through the pivot."""
+    if config.engine != "opus-mt":
+        return [Hop(config.model, model_code(config.engine, src), model_code(config.engine, tgt))]
+    direct = opus_model(config.model_root, src, tgt)
+    if direct:
+        return [Hop(direct, src, tgt)]
+    pivot = config.pivot
+    first, second = opus_model(config.model_root, src, pivot), opus_model(config.model_root, pivot, tgt)
+    if first and second and pivot not in (src, tgt):
+        return [Hop(first, src, pivot), Hop(second, pivot, tgt)]
+    raise LookupError(
+        f"no OPUS-MT model for {src}->{tgt} under {config.model_root}, directly or through {pivot}"
+    )
+
+
+def model_identity(name: str) -> str:
+    """What names a model's exact weights: a digest of a local folder's files, else the hub id.
+
+    A folder rebuilt under the same name (the embedded translators) must not reuse old checkpoints.
+    """
+    folder = Path(name)
+    if not folder.is_dir():
+        return name
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0")
+        with open(path, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def new_tokens_cap(lengths: list[int], ratio: float) -> int:
+    """New tokens follow the longest source: a runaway batch costs no more than its inputs justify."""
+    return math.ceil(max(lengths) * ratio) + 8
+
+
+class Seq2SeqTranslator:
+    """MarianMT, M2M-100, NLLB-200 or MADLAD-400 (T5) through transformers."""
+
+    def __init__(self, engine: str, hop: Hop):
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        self.engine, self.hop = engine, hop
+        self.tokenizer = AutoTokenizer.from_pretrained(hop.model)
+        if engine in ("m2m100", "nllb"):
+            self.tokenizer.src_lang = hop.src
+        self.model = AutoModelForSeq2SeqLM.from_pretrained(hop.model).to(device()).eval()
+
+    def inputs(self, texts: list[str]) -> list[str]:
+        # MADLAD-400 reads the target language from a `<2xx>` token in front of the source.
+        return [f"<2{self.hop.tgt}> {text}" for text in texts] if self.engine == "madlad" else texts
+
+    def lengths(self, texts: list[str]) -> list[int]:
+        return [len(ids) for ids in self.tokenizer(self.inputs(texts))["input_ids"]]
+
+    def source_lengths(self, texts: list[str]) -> list[int]:
+        return self.lengths(texts)
+
+    def forced_start(self) -> int | None:
+        """M2M-100 and NLLB start the output with the target-language token; they must be told which."""
+        if self.engine == "m2m100":
+            return self.tokenizer.get_lang_id(self.hop.tgt)
+        if self.engine == "nllb":
+            return self.tokenizer.convert_tokens_to_ids(self.hop.tgt)
+        return None
+
+    @torch.inference_mode()
+    def generate(self, texts: list[str], max_new_tokens: int) -> torch.Tensor:
+        # Truncate only to a length the tokenizer knows (opus-mt's 512); the stage cuts long lines before.
+        known = self.tokenizer.model_max_length < 1_000_000
+        encoded = self.tokenizer(self.inputs(texts), return_tensors="pt", padding=True, truncation=known)
+        encoded = encoded.to(self.model.device)
+        forced = self.forced_start()
+        extra = {} if forced is None else {"forced_bos_token_id": forced}
+        # Learned or sinusoidal position tables end somewhere: generating past them fails or degrades.
+        limit = getattr(self.model.config, "max_position_embeddings", None)
+        if limit:
+            max_new_tokens = min(max_new_tokens, limit - 1)
+        return self.model.generate(
+            **encoded, max_new_tokens=max_new_tokens, num_beams=1, do_sample=False, **extra
+        )
+
+    def translate(self, texts: list[str], max_new_tokens: int) -> list[str]:
+        generated = self.generate(texts, max_new_tokens)
+        return [text.strip() for text in self.tokenizer.batch_decode(generated, skip_special_tokens=True)]
+
+
+class CTranslate2Translator(Seq2SeqTranslator):
+    """The same seq2seq model converted to CTranslate2, which decodes several times faster on CPU."""
+
+    def __init__(self, engine: str, hop: Hop, cache: Path, compute_type: str):
+        from transformers import AutoTokenizer
+
+        self.engine, self.hop = engine, hop
+        self.tokenizer = AutoTokenizer.from_pretrained(hop.model)
+        if engine in ("m2m100", "nllb"):
+            self.tokenizer.src_lang = hop.src
+        self.model = load_ctranslate2(hop.model, cache, compute_type)
+
+    def translate(self, texts: list[str], max_new_tokens: int) -> list[str]:
+        sources = [
+            self.tokenizer.convert_ids_to_tokens(ids)
+            for ids in self.tokenizer(self.inputs(texts))["input_ids"]
+        ]
+        forced = self.forced_start()
+        prefix = None if forced is None else [[self.hop.tgt]] * len(texts)
+        results = self.model.translate_batch(
+            sources,
+            target_prefix=prefix,
+            beam_size=1,
+            max_decoding_length=max_new_tokens,
+            max_batch_size=len(texts),
+        )
+        outputs = [self.tokenizer.convert_tokens_to_ids(result.hypotheses[0]) for result in results]
+        return [text.strip() for text in self.tokenizer.batch_decode(outputs, skip_special_tokens=True)]
+
+
+def converted_folder(model: str, cache: Path, compute_type: str) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(model).name)
+    return cache / f"{slug}-{model_identity(model)[:16]}-{compute_type}"
+
+
+def load_ctranslate2(model: str, cache: Path, compute_type: str):
+    """A CTranslate2 translator for `model`, converted into `cache` once (atomically) and reused."""
+    import ctranslate2
+    from ctranslate2.converters import TransformersConverter
+
+    folder = converted_folder(model, cache, compute_type)
+    if not (folder / "model.bin").exists():
+        with atomic_path(folder) as tmp:
+            # "default" keeps the weights' own type; the compute type can still change at load time.
+            quantization = None if compute_type == "default" else compute_type
+            TransformersConverter(model).convert(str(tmp), quantization=quantization, force=True)
+    # As many threads as torch uses, so that the two backends compare on equal terms.
+    threads = torch.get_num_threads()
+    return ctranslate2.Translator(
+        str(folder), device=device().type, compute_type=compute_type, intra_threads=threads
+    )
+
+
+class CausalTranslator:
+    """A causal LM asked to translate in a chat turn (TowerInstruct's prompt by default)."""
+
+    def __init__(self, hop: Hop, prompt: str, trust_remote_code: bool = False):
+        from stages.core.models import load_causal_lm
+
+        self.hop, self.prompt = hop, prompt
+        self.tokenizer = load_tokenizer(hop.model, trust_remote_code)
+        if not self.tokenizer.chat_template:
+            self.tokenizer.chat_template = CHATML_TEMPLATE
+        self.model = load_causal_lm(hop.model, trust_remote_code)
+
+    def prompts(self, texts: list[str]) -> list[str]:
+        src, tgt = language_label(self.hop.src), language_label(self.hop.tgt)
+        return [
+            self.tokenizer.apply_chat_template(
+                [{"role": "user", "content": self.prompt.format(src=src, tgt=tgt, text=text)}],
+                tokenize=False,
+                add_generation_prompt=True,
+            )
+            for text in texts
+        ]
+
+    def lengths(self, texts: list[str]) -> list[int]:
+        encoded = self.tokenizer(self.prompts(texts), add_special_tokens=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def source_lengths(self, texts: list[str]) -> list[int]:
+        """The text alone, without the prompt around it: what the translation's length follows."""
+        return [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
+
+    @torch.inference_mode()
+    def translate(self, texts: list[str], max_new_tokens: int) -> list[str]:
+        encoded = self.tokenizer(
+            self.prompts(texts),
+            return_tensors="pt",
+            padding=True,
+            add_special_tokens=False,
+            return_token_type_ids=False,
+        ).to(self.model.device)
+        generated = self.model.generate(
+            **encoded,
+            max_new_tokens=max_new_tokens,
+            num_beams=1,
+            do_sample=False,
+            pad_token_id=self.tokenizer.pad_token_id,
+        )
+        new = generated[:, encoded["input_ids"].shape[1] :]
+        # One segment in, one line out: anything after the first line is the model talking on.
+        return [
+            text.strip().split("\n")[0].strip()
+            for text in self.tokenizer.batch_decode(new, skip_special_tokens=True)
+        ]
+
+
+def language_label(code: str) -> str:
+    return LANGUAGES[code][0] if code in LANGUAGES else code
+
+
+def load_translator(config, hop: Hop, ct2_cache: Path, trust_remote_code: bool = False):
+    if config.engine == "llm":
+        return CausalTranslator(hop, config.prompt, trust_remote_code)
+    if config.backend == "ctranslate2":
+        return CTranslate2Translator(config.engine, hop, ct2_cache, config.ct2_compute_type)
+    return Seq2SeqTranslator(config.engine, hop)

@@ -1,0 +1,251 @@
+"""Each translation engine on a tiny local model of its real architecture class."""
+
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+import sentencepiece as spm
+import torch
+
+from stages.core.engines import (
+    CausalTranslator,
+    CTranslate2Translator,
+    Hop,
+    Seq2SeqTranslator,
+    load_translator,
+    model_identity,
+    route,
+)
+from stages.core.marian import build_tiny_marian
+from stages.core.params import Translate
+
+TEXTS = ["The dog sleeps.", "The cat eats the fish.", "Hello", "The bird sings a song today."]
+EN = ["The dog sleeps.", "The cat eats.", "The bird sings.", "The dog eats."]
+DE = ["Der Hund schläft.", "Die Katze isst.", "Der Vogel singt.", "Der Hund isst."]
+
+
+def _spm(folder: Path, symbols: list[str] = ()) -> Path:
+    """A SentencePiece model trained in a second on toy text, with `symbols` as whole pieces."""
+    writer = io.BytesIO()
+    with open(os.devnull, "w") as quiet:
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=iter((TEXTS + EN + DE) * 5),
+            model_writer=writer,
+            vocab_size=120,
+            hard_vocab_limit=False,
+            character_coverage=1.0,
+            user_defined_symbols=list(symbols),
+            logstream=quiet,
+        )
+    path = folder / "spm.model"
+    path.write_bytes(writer.getvalue())
+    return path
+
+
+def _vocab_size(tokenizer) -> int:
+    """Language tokens sit after the SentencePiece vocabulary, then M2M-100's 8 made-up words (as in its
+    released config: 128004 pieces + 100 languages + 8 = 128112)."""
+    top = max([*tokenizer.get_vocab().values(), *getattr(tokenizer, "lang_token_to_id", {}).values()])
+    return top + 1 + getattr(tokenizer, "num_madeup_words", 0)
+
+
+def _tiny_m2m_config(vocab_size: int, tokenizer):
+    from transformers import M2M100Config
+
+    return M2M100Config(
+        vocab_size=vocab_size,
+        d_model=16,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        max_position_embeddings=64,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id,
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny_m2m100(tmp_path_factory) -> Path:
+    from transformers import M2M100ForConditionalGeneration, M2M100Tokenizer
+    from transformers.models.m2m_100.tokenization_m2m_100 import FAIRSEQ_LANGUAGE_CODES
+
+    folder = tmp_path_factory.mktemp("m2m100")
+    model_file = _spm(folder)
+    pieces = spm.SentencePieceProcessor(model_file=str(model_file))
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+    for index in range(pieces.get_piece_size()):
+        vocab.setdefault(pieces.id_to_piece(index), len(vocab))
+    (folder / "vocab.json").write_text(json.dumps(vocab))
+    # As in facebook/m2m100_418M's files: the language tokens listed as additional special tokens.
+    codes = FAIRSEQ_LANGUAGE_CODES["m2m100"]
+    tokenizer = M2M100Tokenizer(
+        str(folder / "vocab.json"), str(model_file), additional_special_tokens=[f"__{c}__" for c in codes]
+    )
+    torch.manual_seed(0)
+    model = M2M100ForConditionalGeneration(_tiny_m2m_config(_vocab_size(tokenizer), tokenizer))
+    tokenizer.save_pretrained(folder)
+    model.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny_nllb(tmp_path_factory) -> Path:
+    from transformers import M2M100ForConditionalGeneration, NllbTokenizer
+
+    folder = tmp_path_factory.mktemp("nllb")
+    tokenizer = NllbTokenizer(str(_spm(folder)))
+    torch.manual_seed(0)
+    model = M2M100ForConditionalGeneration(_tiny_m2m_config(_vocab_size(tokenizer), tokenizer))
+    tokenizer.save_pretrained(folder)
+    model.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny_madlad(tmp_path_factory) -> Path:
+    from transformers import T5Config, T5ForConditionalGeneration, T5Tokenizer
+
+    folder = tmp_path_factory.mktemp("madlad")
+    # MADLAD-400's vocabulary holds a `<2xx>` piece per language; so does this one.
+    tokenizer = T5Tokenizer(str(_spm(folder, ["<2de>", "<2en>"])), extra_ids=0)
+    torch.manual_seed(0)
+    config = T5Config(
+        vocab_size=len(tokenizer),
+        d_model=16,
+        d_kv=8,
+        d_ff=32,
+        num_layers=1,
+        num_heads=2,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.pad_token_id,
+    )
+    tokenizer.save_pretrained(folder)
+    T5ForConditionalGeneration(config).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def trained_marian(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("marian") / "opus-mt-en-de"
+    build_tiny_marian(folder, EN * 10, DE * 10, seed=0, steps=150)
+    return folder
+
+
+def _config(**values) -> Translate:
+    base = {"batch_tokens": 256, "max_new_tokens_ratio": 1.5, "oasst": "o", "alpaca": "a"}
+    return Translate(**(base | values))
+
+
+def test_m2m100_reads_the_source_code_and_forces_the_target_token(tiny_m2m100):
+    [hop] = route(_config(engine="m2m100", model=str(tiny_m2m100)), "en", "de")
+    translator = load_translator(_config(engine="m2m100", model=str(tiny_m2m100)), hop, Path("unused"))
+    assert type(translator.model).__name__ == "M2M100ForConditionalGeneration"
+    en, de = translator.tokenizer.get_lang_id("en"), translator.tokenizer.get_lang_id("de")
+    assert translator.tokenizer(["The dog"])["input_ids"][0][0] == en
+    generated = translator.generate(TEXTS, 6)
+    assert generated[:, 1].tolist() == [de] * len(TEXTS)
+    outputs = translator.translate(TEXTS, 6)
+    assert len(outputs) == len(TEXTS) and outputs == translator.translate(TEXTS, 6)
+
+
+def test_nllb_uses_flores_codes(tiny_nllb):
+    config = _config(engine="nllb", model=str(tiny_nllb))
+    [hop] = route(config, "en", "de")
+    assert (hop.src, hop.tgt) == ("eng_Latn", "deu_Latn")
+    translator = load_translator(config, hop, Path("unused"))
+    target = translator.tokenizer.convert_tokens_to_ids("deu_Latn")
+    assert target != translator.tokenizer.unk_token_id
+    assert (
+        translator.tokenizer.convert_tokens_to_ids("eng_Latn")
+        in translator.tokenizer(["The dog"])["input_ids"][0]
+    )
+    assert translator.generate(TEXTS, 5)[:, 1].tolist() == [target] * len(TEXTS)
+    with pytest.raises(LookupError, match="no NLLB-200 code"):
+        route(config, "xx", "de")
+
+
+def test_madlad_puts_the_target_token_in_front(tiny_madlad):
+    config = _config(engine="madlad", model=str(tiny_madlad))
+    [hop] = route(config, "en", "de")
+    translator = load_translator(config, hop, Path("unused"))
+    assert type(translator.model).__name__ == "T5ForConditionalGeneration"
+    marker = translator.tokenizer.convert_tokens_to_ids("<2de>")
+    ids = translator.tokenizer(translator.inputs(["The dog sleeps."]))["input_ids"][0]
+    assert ids[0] == marker or ids[1] == marker
+    assert len(translator.translate(TEXTS, 5)) == len(TEXTS)
+
+
+def test_llm_prompts_in_towers_words_through_the_chat_template(tiny_lm):
+    config = _config(engine="llm", model=str(tiny_lm))
+    [hop] = route(config, "en", "de")
+    translator = load_translator(config, hop, Path("unused"))
+    assert isinstance(translator, CausalTranslator)
+    assert type(translator.model).__name__ == "LlamaForCausalLM"
+    [prompt] = translator.prompts(["The dog sleeps."])
+    assert (
+        "Translate the following text from English into German.\nEnglish: The dog sleeps.\nGerman:" in prompt
+    )
+    assert prompt.startswith("<|user|>")  # the model's own chat template, not a hard-coded one
+    lengths, source = translator.lengths(TEXTS), translator.source_lengths(TEXTS)
+    assert all(full > alone for full, alone in zip(lengths, source, strict=True))
+    outputs = translator.translate(TEXTS, 8)
+    assert len(outputs) == len(TEXTS) and all("\n" not in text for text in outputs)
+    assert outputs == translator.translate(TEXTS, 8)
+
+
+def test_llm_without_a_chat_template_gets_chatml(tiny_lm, tmp_path):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_lm)
+    tokenizer.chat_template = None
+    folder = tmp_path / "plain"
+    tokenizer.save_pretrained(folder)
+    for path in tiny_lm.iterdir():
+        if not (folder / path.name).exists():
+            (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "chat_template.jinja").unlink(missing_ok=True)
+    translator = CausalTranslator(Hop(str(folder), "en", "de"), _config().prompt)
+    assert translator.prompts(["Hi"])[0].startswith("<|im_start|>user\nTranslate the following text")
+
+
+def test_ctranslate2_matches_transformers_on_marian(trained_marian, tmp_path):
+    hop = Hop(str(trained_marian), "en", "de")
+    reference = Seq2SeqTranslator("opus-mt", hop).translate(EN, 20)
+    assert reference == DE
+    fast = CTranslate2Translator("opus-mt", hop, tmp_path / "ct2", "default")
+    assert fast.translate(EN, 20) == reference
+    [converted] = (tmp_path / "ct2").iterdir()
+    assert (converted / "model.bin").exists() and model_identity(str(trained_marian))[:16] in converted.name
+    # Converted once: a second load reuses the folder.
+    stamp = (converted / "model.bin").stat().st_mtime_ns
+    CTranslate2Translator("opus-mt", hop, tmp_path / "ct2", "default")
+    assert (converted / "model.bin").stat().st_mtime_ns == stamp
+
+
+def test_ctranslate2_forces_the_m2m100_target_token(tiny_m2m100, tmp_path):
+    config = _config(engine="m2m100", model=str(tiny_m2m100))
+    [hop] = route(config, "en", "de")
+    reference = load_translator(config, hop, tmp_path)
+    fast = CTranslate2Translator("m2m100", hop, tmp_path / "ct2", "default")
+    results = fast.model.translate_batch(
+        [fast.tokenizer.convert_ids_to_tokens(ids) for ids in fast.tokenizer(TEXTS)["input_ids"]],
+        target_prefix=[["__de__"]] * len(TEXTS),
+        max_decoding_length=5,
+    )
+    assert all(result.hypotheses[0][0] == "__de__" for result in results)
+    assert fast.translate(TEXTS, 5) == reference.translate(TEXTS, 5)
+
+
+def test_params_need_a_model_for_multilingual_engines():
+    with pytest.raises(ValueError, match="engine 'nllb' needs a model"):
+        _config(engine="nllb")
+    with pytest.raises(ValueError, match="llm engine runs on transformers only"):
+        _config(engine="llm", model="m", backend="ctranslate2")
