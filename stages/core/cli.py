@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     scoring.add_argument("--chrf-plus", action="store_true", help="also chrF++ (chrfpp)")
     scoring.add_argument("--ter", action="store_true", help="also TER")
     add_model_commands(commands)
+    add_recipe_commands(commands)
     args = parser.parse_args(argv)
     if args.command != "score":
         return args.run(args)
@@ -80,6 +81,13 @@ def add_model_commands(commands) -> None:
     serving.set_defaults(run=webui.main)
     exporting = commands.add_parser("export", help="merge a LoRA adapter; write a GGUF file")
     export.add_arguments(exporting)
+
+
+def add_recipe_commands(commands) -> None:
+    """`recipe check` and `recipe run`: stages/commands/recipe.py."""
+    from stages.commands import recipe
+
+    recipe.add_arguments(commands)
 
 
 if __name__ == "__main__":

@@ -330,7 +330,7 @@ class Params(Group):
     threads: Threads
     sft_data: SftData
     sft: Sft
-    preference: Preference | None = None  # absent: no preference tuning (as method none)
+    preference: Preference
     infer: Infer
     score: Score
 
