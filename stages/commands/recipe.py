@@ -113,6 +113,10 @@ def check_file(report: Report, key: str, path: Any, urls: bool = False) -> None:
         report.error(key, f"no such file {path!r}")
 
 
+# The project's own folders: `models/x` is a path here even before the pipeline has made `models/`.
+LOCAL_ROOTS = ("models", "data", "configs", "recipes")
+
+
 def check_model(report: Report, key: str, name: Any, allow_empty: bool = False) -> None:
     """A hub id `owner/name` (fetched at run time) or an existing local folder."""
     if name == "" and allow_empty:
@@ -121,7 +125,7 @@ def check_model(report: Report, key: str, name: Any, allow_empty: bool = False) 
         report.error(key, "a hub id (owner/name) or a local folder is required")
     elif Path(name).is_dir():
         return
-    elif Path(name.split("/", 1)[0]).is_dir():  # models/…, data/…: meant as a local path
+    elif name.split("/", 1)[0] in LOCAL_ROOTS or Path(name.split("/", 1)[0]).is_dir():  # a local path
         report.error(key, f"no such folder {name!r}")
     elif name.startswith((".", "/", "~")) or Path(name).exists() or not HUB_ID.fullmatch(name):
         report.error(key, f"{name!r}: neither a local folder nor a hub id of the form owner/name")
