@@ -193,10 +193,10 @@ def mlflow_reporting(enabled: bool, stage: str) -> list[str]:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     import mlflow
 
+    # The callback uses this store (not an environment variable: that would outlive this run's folder).
     mlflow.set_tracking_uri(tracking_uri())
     if mlflow.get_experiment_by_name(EXPERIMENT) is None:
         mlflow.create_experiment(EXPERIMENT, artifact_location=(repo_root() / "mlartifacts").as_uri())
-    os.environ["MLFLOW_TRACKING_URI"] = tracking_uri()
     os.environ["MLFLOW_EXPERIMENT_NAME"] = EXPERIMENT
     os.environ["MLFLOW_TAGS"] = json.dumps(run_tags() | {"stage": stage})
     os.environ["HF_MLFLOW_LOG_ARTIFACTS"] = "false"  # weights are never logged
