@@ -79,3 +79,10 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(pytest.mark.skip(reason="needs the network (HF_HUB_OFFLINE=1)"))
         if "gpu" in item.keywords and not torch.cuda.is_available():
             item.add_marker(pytest.mark.skip(reason="needs a CUDA GPU"))
+
+
+@pytest.fixture(autouse=True)
+def _own_mlflow_store(monkeypatch) -> None:
+    """mlflow.set_tracking_uri exports MLFLOW_TRACKING_URI: one test's store must not be the next one's."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "")  # recorded as absent, so teardown removes it again
+    monkeypatch.delenv("MLFLOW_TRACKING_URI")
