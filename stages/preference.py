@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -26,10 +25,10 @@ from stages.core.training import (
     LAUNCHERS,
     WithoutEmptyParamGroups,
     is_worker,
-    launch_command,
-    launch_environment,
+    launch,
     load_model,
     lora_settings,
+    merge_adapter,
     mlflow_reporting,
     peak_memory_mb,
     peft_config,
@@ -55,19 +54,6 @@ def load_pairs(path: Path = PAIRS):
         if not all(isinstance(record[key], list) for key in ("prompt", "chosen", "rejected")):
             raise InputError(path, "prompt, chosen and rejected must be lists of messages", number)
     return Dataset.from_list([{key: r[key] for key in ("prompt", "chosen", "rejected")} for r in records])
-
-
-def merged_policy(name_or_path: str, folder: Path, trust_remote_code: bool) -> None:
-    """An adapter folder merged into its base (saved in `folder`), so that any mode can train on it."""
-    if not is_adapter(name_or_path):
-        return
-    from peft import AutoPeftModelForCausalLM
-
-    model = AutoPeftModelForCausalLM.from_pretrained(
-        name_or_path, dtype=torch.float32, trust_remote_code=trust_remote_code
-    )
-    model.merge_and_unload().save_pretrained(folder, safe_serialization=True)
-    return str(folder)
 
 
 def point_adapter_at(adapter_config: Path, base: str) -> None:
@@ -148,7 +134,8 @@ def train(params: Params) -> None:
     is_main = int(os.environ.get("RANK", 0)) == 0
     if is_main:
         shutil.rmtree(STAGING, ignore_errors=True)
-        merged_policy(config.model, STAGING / "policy", params.base.trust_remote_code)
+        if is_adapter(config.model):  # merged into its base, so that any mode can train on it
+            merge_adapter(config.model, STAGING / "policy", params.base.trust_remote_code)
     if torch.distributed.is_initialized():
         torch.distributed.barrier()
     policy = str(STAGING / "policy") if is_adapter(config.model) else config.model
@@ -204,10 +191,10 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params()
     config = params.preference
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--launcher", choices=LAUNCHERS, default=config.launcher if config else "python")
-    parser.add_argument("--processes", type=int, default=config.processes if config else 1)
+    parser.add_argument("--launcher", choices=LAUNCHERS, default=config.launcher)
+    parser.add_argument("--processes", type=int, default=config.processes)
     args = parser.parse_args(argv)
-    if config is None or config.method == "none":
+    if config.method == "none":
         write_off()
         return
     lora_settings(config, "preference")  # a (q)lora run without its settings stops before any work
@@ -218,11 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     if is_worker() or args.launcher == "python":
         train(params)
         return
-    command = launch_command(args.launcher, args.processes, config.launcher_args, "stages.preference")
-    print("preference:", " ".join(command))
-    code = subprocess.run(command, env=launch_environment(args.processes)).returncode
-    if code:
-        raise SystemExit(f"preference: {args.launcher} exited with status {code}")
+    launch("preference", args.launcher, args.processes, config.launcher_args)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -33,9 +32,9 @@ from stages.core.training import (
     LAUNCHERS,
     WithoutEmptyParamGroups,
     is_worker,
-    launch_command,
-    launch_environment,
+    launch,
     lora_settings,
+    merge_adapter,
     mlflow_reporting,
     peak_memory_mb,
     peft_config,
@@ -280,16 +279,6 @@ def check_saved_adapter(folder: Path, trained: dict[str, torch.Tensor]) -> None:
         raise RuntimeError(f"sft: {path}: {', '.join(differing[:5])} differ from the trained weights")
 
 
-def merge_adapter(adapter_dir: Path, target: Path, trust_remote_code: bool) -> None:
-    """The adapter merged into an unquantised copy of its base: a plain model for tools without PEFT."""
-    from peft import AutoPeftModelForCausalLM
-
-    model = AutoPeftModelForCausalLM.from_pretrained(
-        adapter_dir, dtype=torch.float32, trust_remote_code=trust_remote_code
-    )
-    model.merge_and_unload().save_pretrained(target, safe_serialization=True)
-
-
 def loss_rows(log_history: list[dict]) -> list[dict]:
     """The training loss per logging step (the eval loss per epoch goes to reports/train.json)."""
     return [{"step": entry["step"], "loss": entry["loss"]} for entry in log_history if "loss" in entry]
@@ -383,11 +372,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.launcher == "python":
         train(params, resume_from)
         return
-    command = launch_command(args.launcher, args.processes, params.sft.launcher_args, "stages.sft")
-    print("sft:", " ".join(command))
-    code = subprocess.run(command, env=launch_environment(args.processes)).returncode
-    if code:
-        raise SystemExit(f"sft: {args.launcher} exited with status {code}")
+    launch("sft", args.launcher, args.processes, params.sft.launcher_args)
 
 
 if __name__ == "__main__":

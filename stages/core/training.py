@@ -179,6 +179,27 @@ def launch_environment(processes: int) -> dict[str, str]:
     return env
 
 
+def launch(stage: str, launcher: str, processes: int, extra: list[str]) -> None:
+    """Run `python -m stages.<stage>` under the launcher with `processes` processes; fail if it fails."""
+    import subprocess
+
+    command = launch_command(launcher, processes, extra, f"stages.{stage}")
+    print(f"{stage}:", " ".join(command))
+    code = subprocess.run(command, env=launch_environment(processes)).returncode
+    if code:
+        raise SystemExit(f"{stage}: {launcher} exited with status {code}")
+
+
+def merge_adapter(adapter: str | os.PathLike, target: str | os.PathLike, trust_remote_code: bool) -> None:
+    """The adapter merged into an unquantised copy of its base: a plain model for tools without PEFT."""
+    from peft import AutoPeftModelForCausalLM
+
+    model = AutoPeftModelForCausalLM.from_pretrained(
+        adapter, dtype=torch.float32, trust_remote_code=trust_remote_code
+    )
+    model.merge_and_unload().save_pretrained(target, safe_serialization=True)
+
+
 def threads_per_process() -> int:
     return max(1, (os.cpu_count() or 1) // int(os.environ.get("WORLD_SIZE", 1)))
 
