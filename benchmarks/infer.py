@@ -2,10 +2,11 @@
 
 `python -m benchmarks.infer [--repeat 3]` translates data/sample/test/test.en-de.en (en->de, no hint)
 with greedy decoding twice: as ParroT's inference.py does (input order, fixed batches of 2, its default;
-the whole sequence decoded, then cut at the response marker) and with `stages.infer.generate` (length-sorted
-batches under `infer.batch_tokens`). Writes reports/bench/infer.json: sentences/s of both, `ratio` (ours
-over ParroT-style), whether the hypotheses are identical, and the BLEU of each (left padding in bigger
-batches can change the numerics, so outputs may differ slightly).
+the whole sequence decoded, then cut at the response marker) and with lingtune's one generation path,
+`stages.core.generation.generate_all` (length-sorted batches under `infer.batch_tokens`). Writes
+reports/bench/infer.json: sentences/s of both, `ratio` (ours over ParroT-style), whether the hypotheses
+are identical, and the BLEU of each (left padding in bigger batches can change the numerics, so outputs
+may differ slightly).
 """
 
 import argparse
@@ -17,12 +18,14 @@ from pathlib import Path
 
 import torch
 
+from stages.core.batching import token_batches
+from stages.core.generation import PRESETS, Generation, generate_all
 from stages.core.io import read_lines, write_json
 from stages.core.metrics import corpus_scores
 from stages.core.models import load_causal_lm, load_tokenizer
 from stages.core.params import load_params
 from stages.core.prompts import INFERENCE_INSTRUCTION, inference_prompt, postprocess, render_instruction
-from stages.infer import PRESETS, Generation, generate, resolve_generation, token_batches
+from stages.infer import generation_settings
 
 SRC, REF, SRC_LANG, TGT_LANG = "data/sample/test/test.en-de.en", "data/sample/test/test.en-de.de", "en", "de"
 MODELS = ("models/sft", "models/base")  # the fine-tuned model if built, else the untrained one
@@ -88,7 +91,7 @@ def main() -> None:
     tokenizer = load_tokenizer(path, params.base.trust_remote_code)
     model = load_causal_lm(path, params.base.trust_remote_code)
     # Greedy on both sides whatever the preset in params.yaml, with the pipeline's length cap.
-    generation = replace(PRESETS["greedy"], max_new_tokens=resolve_generation(params.infer).max_new_tokens)
+    generation = replace(PRESETS["greedy"], max_new_tokens=generation_settings(params.infer).max_new_tokens)
     batch_tokens, seed = params.infer.batch_tokens, params.base.seed
 
     instruction = render_instruction(INFERENCE_INSTRUCTION, SRC_LANG, TGT_LANG)
@@ -96,11 +99,16 @@ def main() -> None:
     prompts = [inference_prompt(tokenizer, instruction, src, params.base.prompt_format) for src in sources]
 
     # Warm-up (first-call allocations, lazy imports) so that neither side pays for them.
-    generate(model, tokenizer, prompts[:2], generation, batch_tokens, seed)
+    templated = params.base.prompt_format == "chat"
+
+    def ours_run(batch: list[str]) -> list[str]:
+        return generate_all(model, tokenizer, batch, generation, templated, batch_tokens, seed)
+
+    ours_run(prompts[:2])
     parrot_raw, parrot_s = timed(
         lambda: parrot_style(model, tokenizer, prompts, generation, PARROT_BATCH, seed)
     )
-    ours_raw, ours_s = timed(lambda: generate(model, tokenizer, prompts, generation, batch_tokens, seed))
+    ours_raw, ours_s = timed(lambda: ours_run(prompts))
     parrot_hyps = [postprocess(text) for text in parrot_raw]
     ours_hyps = [postprocess(text) for text in ours_raw]
 

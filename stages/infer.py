@@ -10,15 +10,12 @@ hyp}), a plain <testset>.hyp, and settings.json with the resolved generation set
 
 import argparse
 import time
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict
 from pathlib import Path
 
-import torch
-from tqdm import tqdm
-
-from stages.core.batching import token_batches
 from stages.core.datasources import load_hf_dataset, reference_fields, sacrebleu_files
-from stages.core.io import InputError, atomic_path, dumps, read_lines
+from stages.core.generation import GENERATION_KEYS, Generation, generate_all, resolve_generation
+from stages.core.io import InputError, atomic_path, dumps, read_lines, write_jsonl, write_text
 from stages.core.models import load_causal_lm, load_tokenizer
 from stages.core.params import load_params
 from stages.core.prompts import (
@@ -29,10 +26,9 @@ from stages.core.prompts import (
     render_instruction,
     with_hint,
 )
-from stages.core.team import Team, join_team
+from stages.core.team import ALONE, Team, join_team
 
 OUT_ROOT = Path("data/hyps")
-ALONE = Team(rank=0, size=1)
 MODELS = Path("models")
 
 
@@ -48,82 +44,9 @@ def model_path(name: str, params) -> str:
     return str(folder)
 
 
-@dataclass(frozen=True)
-class Generation:
-    """Resolved generation settings: what model.generate is given."""
-
-    max_new_tokens: int
-    num_beams: int
-    do_sample: bool
-    temperature: float  # used only when sampling
-    top_p: float  # used only when sampling
-
-
-# ParroT's inference.py: `--search-algorithm beam` (its default) is 4 beams, `sample` is nucleus sampling
-# at temperature 0.1; both cap at 256 new tokens. Its beam config also carries temperature 0.1 and
-# top_p 0.9, inert unless sampling is turned on, as they would be in ParroT.
-PRESETS: dict[str, Generation] = {
-    "greedy": Generation(max_new_tokens=256, num_beams=1, do_sample=False, temperature=1.0, top_p=1.0),
-    "parrot_beam": Generation(max_new_tokens=256, num_beams=4, do_sample=False, temperature=0.1, top_p=0.9),
-    "parrot_sample": Generation(max_new_tokens=256, num_beams=1, do_sample=True, temperature=0.1, top_p=0.9),
-}
-GENERATION_KEYS = tuple(field.name for field in fields(Generation))
-
-
-def resolve_generation(config) -> Generation:
-    """The preset's settings, with every key written in `infer` (not None) taking precedence."""
-    explicit = {key: getattr(config, key) for key in GENERATION_KEYS if getattr(config, key) is not None}
-    return replace(PRESETS[config.preset], **explicit)
-
-
-@torch.inference_mode()
-def generate(
-    model,
-    tokenizer,
-    prompts: list[str],
-    generation: Generation,
-    batch_tokens: int,
-    seed: int,
-    team: Team = ALONE,
-) -> list[str] | None:
-    """The decoded new tokens of each prompt, in the prompts' order (on process 0; None on the others).
-
-    With several processes each generates every size-th batch; a batch's outputs do not depend on which
-    process made it (same batches, reseeded per batch), so any process count gives the same outputs.
-    """
-    lengths = [len(ids) for ids in tokenizer(prompts)["input_ids"]]
-    batches = token_batches(lengths, batch_tokens)
-    mine = [batches[i] for i in team.mine(len(batches))]
-    outputs: dict[int, str] = {}
-    with tqdm(total=sum(map(len, mine)), desc="infer", unit="sent", disable=not team.leader) as bar:
-        for batch in mine:
-            # Reseeded per batch: a batch's samples do not depend on how many batches came before.
-            torch.manual_seed(seed)
-            encoded = tokenizer(
-                [prompts[i] for i in batch], return_tensors="pt", padding=True, return_token_type_ids=False
-            ).to(model.device)
-            generated = model.generate(
-                **encoded,
-                max_new_tokens=generation.max_new_tokens,
-                num_beams=generation.num_beams,
-                do_sample=generation.do_sample,
-                # None when greedy: transformers warns about sampling settings it would ignore.
-                temperature=generation.temperature if generation.do_sample else None,
-                top_p=generation.top_p if generation.do_sample else None,
-                eos_token_id=tokenizer.eos_token_id,
-                pad_token_id=tokenizer.pad_token_id,
-            )
-            new_tokens = generated[:, encoded["input_ids"].shape[1] :]
-            for index, text in zip(
-                batch, tokenizer.batch_decode(new_tokens, skip_special_tokens=True), strict=True
-            ):
-                outputs[index] = text
-            bar.update(len(batch))
-    parts = team.gather(outputs)
-    if parts is None:
-        return None
-    merged = {index: text for part in parts for index, text in part.items()}
-    return [merged[index] for index in range(len(prompts))]
+def generation_settings(config) -> Generation:
+    """`infer.preset`'s settings; each generation key written in `infer` (not null) takes precedence."""
+    return resolve_generation(config.preset, {key: getattr(config, key) for key in GENERATION_KEYS})
 
 
 def _aligned_files(name: str, src, refs: list) -> tuple[list[str], list[list[str]]]:
@@ -204,9 +127,16 @@ def hypotheses(
         inference_prompt(tokenizer, instruction, with_hint(src, HINTS[hint]), params.base.prompt_format)
         for src in sources
     ]
-    config = params.infer
-    raws = generate(
-        model, tokenizer, prompts, resolve_generation(config), config.batch_tokens, params.base.seed, team
+    raws = generate_all(
+        model,
+        tokenizer,
+        prompts,
+        generation_settings(params.infer),
+        templated=params.base.prompt_format == "chat",
+        batch_tokens=params.infer.batch_tokens,
+        seed=params.base.seed,
+        team=team,
+        progress="infer",
     )
     if raws is None:
         return None
@@ -236,8 +166,8 @@ def main() -> None:
         tmp.mkdir()
         for name, spec in params.infer.testsets.items():
             records = hypotheses(name, spec, args.model, args.hint, tokenizer, model, params, team)
-            (tmp / f"{name}.jsonl").write_text("".join(dumps(r) + "\n" for r in records), encoding="utf-8")
-            (tmp / f"{name}.hyp").write_text("".join(r["hyp"] + "\n" for r in records), encoding="utf-8")
+            write_jsonl(tmp / f"{name}.jsonl", records)
+            write_text(tmp / f"{name}.hyp", "".join(r["hyp"] + "\n" for r in records))
             count += len(records)
         config = params.infer
         settings = {
@@ -245,9 +175,9 @@ def main() -> None:
             "hint": args.hint,
             "preset": config.preset,
             "batch_tokens": config.batch_tokens,
-            **asdict(resolve_generation(config)),
+            **asdict(generation_settings(config)),
         }
-        (tmp / "settings.json").write_text(dumps(settings) + "\n", encoding="utf-8")
+        write_text(tmp / "settings.json", dumps(settings) + "\n")
     team.leave()
     print(
         f"infer {args.model}/{args.hint}: {count} sentences, {count / (time.perf_counter() - started):.1f}/s"

@@ -11,12 +11,10 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from stages.core import langid
-from stages.core.comet import comet_scores
 from stages.core.io import InputError, atomic_path, read_jsonl, write_json, write_jsonl, write_text
-from stages.core.metrics import comet_signature, corpus_scores, sentence_scores
 from stages.core.params import load_params, load_raw
 from stages.core.prompts import HINTS
+from stages.core.scoring import ScoreSettings, score_hypotheses
 from stages.core.tracking import log_run
 
 HYPS = Path("data/hyps")
@@ -60,40 +58,14 @@ def reference_streams(records: list[dict]) -> list[list[str]]:
 def score_cell(records: list[dict], config) -> tuple[dict, dict, list[dict]]:
     """Corpus figures, their signatures, and one segment record per hypothesis (in the records' order)."""
     hyps, refs, tgt_lang = [r["hyp"] for r in records], reference_streams(records), records[0]["tgt_lang"]
-    scores = corpus_scores(hyps, refs, tgt_lang, config.bleu_tokenize, config.chrf_plus, config.ter)
-    signature = scores.pop("signature")
-    target = langid.target_labels(tgt_lang)
-    langs = [langid.identify(hyp) for hyp in hyps]
+    sources = [r["src"] for r in records]
+    scores, signature, figures = score_hypotheses(sources, hyps, refs, tgt_lang, ScoreSettings.of(config))
     segments = [
         {key: record[key] for key in ("id", "testset", "model", "hint", "src", "ref", "hyp")}
         | ({"refs": record["refs"]} if record.get("refs") else {})
-        | sentence
-        | {"lang": lang, "off_target": lang not in target}
-        for record, sentence, lang in zip(
-            records, sentence_scores(hyps, refs, tgt_lang, config.bleu_tokenize), langs, strict=True
-        )
+        | segment
+        for record, segment in zip(records, figures, strict=True)
     ]
-    scores["off_target"] = round(sum(s["off_target"] for s in segments) / len(segments), 4)
-    signature["off_target"] = langid.signature()
-    # COMET takes one reference: the first. COMET-Kiwi takes none.
-    for metric, model, references in (
-        ("comet", config.comet_model, refs[0]),
-        ("cometkiwi", config.comet_kiwi_model, None),
-    ):
-        if not model:
-            continue
-        system, per_segment = comet_scores(
-            model,
-            [r["src"] for r in records],
-            hyps,
-            references,
-            batch_size=config.comet_batch_size,
-            gpus=config.comet_gpus,
-        )
-        scores[metric] = round(system, 4)
-        signature[metric] = comet_signature(model, reference_free=references is None)
-        for segment, value in zip(segments, per_segment, strict=True):
-            segment[metric] = round(value, 4)
     return scores, signature, segments
 
 

@@ -7,40 +7,21 @@ import threading
 import pytest
 import torch
 
-from stages.commands.chat import (
-    GENERATION_THREAD,
-    REPLY_PREFIX,
-    USER_PROMPT,
-    Chat,
-    Settings,
-    chat_prompt,
-    converse,
-    generation_kwargs,
-    stream_reply,
-)
+from stages.commands.chat import REPLY_PREFIX, USER_PROMPT, Chat, chat_prompt, converse
+from stages.core.generation import GENERATION_THREAD, generate_kwargs, sampling_or_greedy, stream
 from stages.core.models import load_causal_lm, load_tokenizer
 from stages.core.prompts import alpaca_prompt, inference_prompt
 
 from .conftest import ROOT
-from .helpers import write_params
+from .helpers import expected_reply, write_params
 
 SYSTEM = "Du bist ein hilfreicher Assistent. Antworte auf Deutsch."
-GREEDY = Settings(max_new_tokens=10, temperature=0)
+GREEDY = sampling_or_greedy(max_new_tokens=10, temperature=0, top_p=1.0)
 
 
 @pytest.fixture(scope="module")
 def loaded(tiny_lm):
     return load_causal_lm(str(tiny_lm)), load_tokenizer(str(tiny_lm))
-
-
-def expected_reply(model, tokenizer, prompt: str, new_tokens: int = 10) -> str:
-    """What greedy decoding says after `prompt`, without streaming."""
-    encoded = tokenizer(prompt, return_tensors="pt", return_token_type_ids=False)
-    with torch.inference_mode():
-        output = model.generate(
-            **encoded, max_new_tokens=new_tokens, do_sample=False, pad_token_id=tokenizer.pad_token_id
-        )
-    return tokenizer.decode(output[0, encoded["input_ids"].shape[1] :], skip_special_tokens=True)
 
 
 def test_alpaca_first_turn_is_the_training_prompt_and_later_turns_carry_the_history(loaded):
@@ -65,28 +46,30 @@ def test_reply_streams_in_pieces_that_make_the_whole_output(loaded):
     model, tokenizer = loaded
     prompt = alpaca_prompt("Hello")
     # Seeded sampling: the random tiny model's greedy output is one repeated token, handed out at once.
-    sampled = Settings(max_new_tokens=20, temperature=1.0, seed=0)
-    pieces = list(stream_reply(model, tokenizer, prompt, sampled))
+    sampled = sampling_or_greedy(max_new_tokens=20, temperature=1.0, top_p=0.9)
+    pieces = list(stream(model, tokenizer, prompt, sampled, templated=False, seed=0))
     assert len(pieces) > 2
     encoded = tokenizer(prompt, return_tensors="pt", return_token_type_ids=False)
     torch.manual_seed(0)
     with torch.inference_mode():
-        whole = model.generate(**encoded, **generation_kwargs(sampled, tokenizer))
+        whole = model.generate(**encoded, **generate_kwargs(sampled, model, tokenizer))
     assert "".join(pieces) == tokenizer.decode(
         whole[0, encoded["input_ids"].shape[1] :], skip_special_tokens=True
     )
-    assert list(stream_reply(model, tokenizer, prompt, GREEDY)) == [expected_reply(model, tokenizer, prompt)]
+    greedy_pieces = list(stream(model, tokenizer, prompt, GREEDY, templated=False))
+    assert greedy_pieces == [expected_reply(model, tokenizer, prompt)]
 
 
 def test_closing_the_reply_stops_generation(loaded):
     model, tokenizer = loaded
-    replies = stream_reply(model, tokenizer, "Hello", Settings(max_new_tokens=200, temperature=0))
+    long_greedy = sampling_or_greedy(max_new_tokens=200, temperature=0, top_p=1.0)
+    replies = stream(model, tokenizer, "Hello", long_greedy, templated=False)
     next(replies)
     replies.close()  # what Ctrl-C or a closed browser tab does
     assert not any(thread.name == GENERATION_THREAD for thread in threading.enumerate())
     stop = threading.Event()
     stop.set()
-    assert len(list(stream_reply(model, tokenizer, "Hello", GREEDY, stop))) <= 1
+    assert len(list(stream(model, tokenizer, "Hello", GREEDY, templated=False, stop=stop))) <= 1
 
 
 def test_a_failing_generation_reaches_the_caller(loaded):
@@ -99,7 +82,7 @@ def test_a_failing_generation_reaches_the_caller(loaded):
             raise RuntimeError("out of memory")
 
     with pytest.raises(RuntimeError, match="out of memory"):
-        list(stream_reply(Broken(), tokenizer, "Hello", GREEDY))
+        list(stream(Broken(), tokenizer, "Hello", GREEDY, templated=False))
 
 
 def test_history_and_new_thread(loaded):
@@ -121,7 +104,7 @@ def test_converse_reads_lines_until_quit(loaded):
     model, tokenizer = loaded
     lines = iter(["Hello", "", ":new", "Hello", ":quit", "never read"])
     out = io.StringIO()
-    converse(Chat(model, tokenizer, "alpaca", settings=GREEDY), lambda prompt: next(lines), out)
+    converse(Chat(model, tokenizer, "alpaca", generation=GREEDY), lambda prompt: next(lines), out)
     reply = expected_reply(model, tokenizer, alpaca_prompt("Hello"))
     assert out.getvalue() == f"{REPLY_PREFIX}{reply}\n(new thread)\n{REPLY_PREFIX}{reply}\n"
     assert next(lines) == "never read"
@@ -133,7 +116,7 @@ def test_terminal_chat_through_a_pseudo_terminal(tiny_lm, loaded, tmp_path):
     model, tokenizer = loaded
     write_params(tmp_path, base={"prompt_format": "chat"}, threads={"system_prompt": SYSTEM})
     command = [
-        "-m", "stages.core.cli", "chat", str(tiny_lm), "--params", str(tmp_path / "params.yaml"),
+        "-m", "stages.commands.cli", "chat", str(tiny_lm), "--params", str(tmp_path / "params.yaml"),
         "--temperature", "0", "--max-new-tokens", "10",
     ]  # fmt: skip
     child = pexpect.spawn(sys.executable, command, cwd=str(ROOT), encoding="utf-8", timeout=180)

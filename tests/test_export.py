@@ -8,8 +8,7 @@ import pytest
 import torch
 import yaml
 
-from stages.commands import export
-from stages.core import cli
+from stages.commands import cli, export
 from stages.core.io import InputError
 from stages.core.models import load_causal_lm, load_tokenizer
 

@@ -4,6 +4,8 @@ import random
 import pytest
 
 from stages import infer
+from stages.core.batching import token_batches
+from stages.core.generation import PRESETS, generate_all
 from stages.core.io import InputError, read_jsonl
 from stages.core.params import Infer
 from stages.core.params import TestSet as Spec  # not "Test*": pytest would try to collect it
@@ -13,12 +15,12 @@ from .helpers import write_lines, write_params
 
 def test_token_batches_longest_first_within_budget():
     # Padded size is the batch's first (longest) prompt x rows: 9x2=18 fits 20, 9x3 would not.
-    assert infer.token_batches([3, 9, 1, 7, 5], batch_tokens=20) == [[1, 3], [4, 0, 2]]
+    assert token_batches([3, 9, 1, 7, 5], batch_tokens=20) == [[1, 3], [4, 0, 2]]
 
 
 def test_token_batches_put_an_over_long_prompt_alone():
-    assert infer.token_batches([50, 4, 4], batch_tokens=10) == [[0], [1, 2]]
-    assert infer.token_batches([5, 5, 5], batch_tokens=1) == [[0], [1], [2]]
+    assert token_batches([50, 4, 4], batch_tokens=10) == [[0], [1, 2]]
+    assert token_batches([5, 5, 5], batch_tokens=1) == [[0], [1], [2]]
 
 
 def test_token_batches_cover_every_index_once_and_respect_the_budget():
@@ -26,7 +28,7 @@ def test_token_batches_cover_every_index_once_and_respect_the_budget():
     for _ in range(200):
         lengths = [rng.randint(1, 60) for _ in range(rng.randint(0, 40))]
         budget = rng.randint(1, 300)
-        batches = infer.token_batches(lengths, budget)
+        batches = token_batches(lengths, budget)
         assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
         for batch in batches:
             padded = max(lengths[i] for i in batch) * len(batch)
@@ -35,20 +37,21 @@ def test_token_batches_cover_every_index_once_and_respect_the_budget():
 
 
 def test_presets_fill_what_params_leave_null():
-    assert infer.resolve_generation(Infer(testsets={})) == infer.PRESETS["parrot_beam"]  # ParroT's default
-    assert infer.resolve_generation(Infer(testsets={}, preset="greedy")).num_beams == 1
-    beam = infer.resolve_generation(Infer(testsets={}, preset="parrot_beam"))
+    assert infer.generation_settings(Infer(testsets={})) == PRESETS["parrot_beam"]  # ParroT's default
+    assert infer.generation_settings(Infer(testsets={}, preset="greedy")).num_beams == 1
+    beam = infer.generation_settings(Infer(testsets={}, preset="parrot_beam"))
     assert (beam.num_beams, beam.do_sample, beam.max_new_tokens) == (4, False, 256)
-    sample = infer.resolve_generation(Infer(testsets={}, preset="parrot_sample"))
+    sample = infer.generation_settings(Infer(testsets={}, preset="parrot_sample"))
     assert (sample.do_sample, sample.temperature, sample.top_p, sample.num_beams) == (True, 0.1, 0.9, 1)
 
 
 def test_keys_written_in_params_win_over_the_preset():
     config = Infer(testsets={}, preset="parrot_beam", max_new_tokens=48, num_beams=2, do_sample=None)
-    resolved = infer.resolve_generation(config)
+    resolved = infer.generation_settings(config)
     assert (resolved.max_new_tokens, resolved.num_beams, resolved.do_sample) == (48, 2, False)
     # False and other falsy values written explicitly still win: only None means "from the preset".
-    assert not infer.resolve_generation(Infer(testsets={}, preset="parrot_sample", do_sample=False)).do_sample
+    explicit_false = Infer(testsets={}, preset="parrot_sample", do_sample=False)
+    assert not infer.generation_settings(explicit_false).do_sample
 
 
 def test_params_reject_an_unknown_preset_and_an_empty_reference_list():
@@ -117,10 +120,10 @@ def test_batched_greedy_equals_one_by_one(tiny_lm):
 
     tokenizer, model = load_tokenizer(str(tiny_lm)), load_causal_lm(str(tiny_lm))
     prompts = ["The dog sleeps.", "Hello", "Translate the following sentences from English to German."]
-    generation = infer.resolve_generation(Infer(testsets={}, max_new_tokens=6))
-    batched = infer.generate(model, tokenizer, prompts, generation, batch_tokens=10_000, seed=0)
+    generation = infer.generation_settings(Infer(testsets={}, max_new_tokens=6))
+    batched = generate_all(model, tokenizer, prompts, generation, False, batch_tokens=10_000, seed=0)
     # A budget of one token puts every prompt alone in its batch.
-    single = infer.generate(model, tokenizer, prompts, generation, batch_tokens=1, seed=0)
+    single = generate_all(model, tokenizer, prompts, generation, False, batch_tokens=1, seed=0)
     assert batched == single
 
 
@@ -129,9 +132,9 @@ def test_sampling_is_seeded(tiny_lm):
 
     tokenizer, model = load_tokenizer(str(tiny_lm)), load_causal_lm(str(tiny_lm))
     prompts = ["The dog sleeps.", "Hello"]
-    generation = infer.resolve_generation(Infer(testsets={}, preset="parrot_sample", max_new_tokens=6))
-    first = infer.generate(model, tokenizer, prompts, generation, batch_tokens=10_000, seed=3)
-    assert infer.generate(model, tokenizer, prompts, generation, batch_tokens=10_000, seed=3) == first
+    generation = infer.generation_settings(Infer(testsets={}, preset="parrot_sample", max_new_tokens=6))
+    first = generate_all(model, tokenizer, prompts, generation, False, batch_tokens=10_000, seed=3)
+    assert generate_all(model, tokenizer, prompts, generation, False, batch_tokens=10_000, seed=3) == first
 
 
 def test_an_extra_adapter_model_is_a_matrix_row(in_tmp, tiny_lm, monkeypatch):

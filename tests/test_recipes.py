@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from stages.commands.cli import main
 from stages.commands.recipe import (
     GIB,
     Shape,
@@ -19,7 +20,6 @@ from stages.commands.recipe import (
     shape_from_name,
     training_flops_per_token,
 )
-from stages.core.cli import main
 
 from .conftest import ROOT
 

@@ -201,7 +201,7 @@ def test_official_wmt22_bleu_and_chrf(shared_data, pair):
 
 
 def test_lingtune_score_prints_json(tmp_path, capsys):
-    from stages.core.cli import main
+    from stages.commands.cli import main
 
     (tmp_path / "hyp").write_text("Der Hund schläft.\nDie Katze.\n")
     (tmp_path / "ref").write_text("Der Hund schläft.\nDie Katze isst.\n")
@@ -229,7 +229,7 @@ def test_comet_takes_the_first_reference_and_fills_segments(in_tmp, monkeypatch)
         calls.append(refs)
         return 0.5, [0.25, 0.75]
 
-    monkeypatch.setattr(score, "comet_scores", fake_comet)
+    monkeypatch.setattr("stages.core.comet.comet_scores", fake_comet)
     _cell(in_tmp, "sft", "none", ["Der Hund schläft im Garten.", "Die Katze isst."], second_refs=SECOND_REFS)
     write_params(in_tmp, score={"comet_model": "tiny"})
     score.main()
@@ -247,7 +247,7 @@ def test_comet_kiwi_scores_without_references_when_on(in_tmp, monkeypatch):
         calls[model] = refs
         return (0.5, [0.25, 0.75]) if refs else (0.4, [0.3, 0.5])
 
-    monkeypatch.setattr(score, "comet_scores", fake_comet)
+    monkeypatch.setattr("stages.core.comet.comet_scores", fake_comet)
     _cell(in_tmp, "sft", "none", ["Der Hund schläft im Garten.", "Die Katze isst."])
     write_params(in_tmp, score={"comet_model": "da", "comet_kiwi_model": "kiwi"})
     score.main()

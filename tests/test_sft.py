@@ -8,27 +8,8 @@ from stages import sft
 from stages.core import training
 from stages.core.io import InputError, read_jsonl
 from stages.core.params import load_params
-from stages.core.prompts import sft_example
 
-from .helpers import write_lines, write_params
-
-INSTRUCTION = "Translate the following sentences from English to German."
-PAIRS = [("The dog sleeps.", "Der Hund schläft."), ("Hello", "Hallo"), ("The cat eats.", "Die Katze isst.")]
-
-
-def _write_data(folder, prompt_format="alpaca", count=24):
-    examples = [
-        dict(sft_example(INSTRUCTION, src, tgt, prompt_format), source="translation")
-        for src, tgt in (PAIRS * count)[:count]
-    ]
-    write_lines(folder / "data/sft/train.jsonl", [json.dumps(e, ensure_ascii=False) for e in examples])
-    write_lines(folder / "data/sft/eval.jsonl", [json.dumps(e, ensure_ascii=False) for e in examples[:2]])
-    return examples
-
-
-def _params(folder, tiny_lm, prompt_format="alpaca", **sft_keys):
-    keys = {"epochs": 1, "batch_size": 4, "learning_rate": 0.01, "logging_steps": 1, "mlflow": False}
-    write_params(folder, base={"model": str(tiny_lm), "prompt_format": prompt_format}, sft=keys | sft_keys)
+from .helpers import write_sft_data, write_sft_params
 
 
 def _collated(trainer, count=3):
@@ -47,8 +28,8 @@ def _check_labels(batch, prompt_lengths: list[int], full_lengths: list[int]) -> 
 
 
 def test_loss_is_on_every_completion_token_only(in_tmp, tiny_lm):
-    examples = _write_data(in_tmp)
-    _params(in_tmp, tiny_lm)
+    examples = write_sft_data(in_tmp)
+    write_sft_params(in_tmp, tiny_lm)
     trainer = sft.build_trainer(load_params(), sft.load_split("train"), sft.load_split("eval"))
     tokenizer = trainer.processing_class
     batch = _collated(trainer)
@@ -60,8 +41,8 @@ def test_loss_is_on_every_completion_token_only(in_tmp, tiny_lm):
 
 
 def test_loss_is_on_every_assistant_token_only(in_tmp, tiny_lm):
-    examples = _write_data(in_tmp, "chat")
-    _params(in_tmp, tiny_lm, "chat")
+    examples = write_sft_data(in_tmp, "chat")
+    write_sft_params(in_tmp, tiny_lm, "chat")
     trainer = sft.build_trainer(load_params(), sft.load_split("train"), sft.load_split("eval"))
     tokenizer = trainer.processing_class
     batch = _collated(trainer)
@@ -77,16 +58,16 @@ def test_loss_is_on_every_assistant_token_only(in_tmp, tiny_lm):
 
 
 def test_a_chat_template_without_generation_markers_is_refused(in_tmp, tiny_lm):
-    _write_data(in_tmp, "chat")
+    write_sft_data(in_tmp, "chat")
     template = "{% for m in messages %}{{ m['role'] + ': ' + m['content'] + eos_token }}{% endfor %}"
     (in_tmp / "plain.jinja").write_text(template)
-    _params(in_tmp, tiny_lm, "chat", chat_template="plain.jinja")
+    write_sft_params(in_tmp, tiny_lm, "chat", chat_template="plain.jinja")
     with pytest.raises(InputError, match=r"sft.chat_template: .*no \{% generation %\} markers"):
         sft.build_trainer(load_params(), sft.load_split("train"), sft.load_split("eval"))
 
 
 def test_presets_fill_the_lora_keys_and_written_keys_win(in_tmp, tiny_lm):
-    _params(in_tmp, tiny_lm, mode="lora", preset="parrot", lora_dropout=0.2)
+    write_sft_params(in_tmp, tiny_lm, mode="lora", preset="parrot", lora_dropout=0.2)
     settings = training.lora_settings(load_params().sft, "sft")
     assert settings == {
         "lora_r": 8,
@@ -94,11 +75,11 @@ def test_presets_fill_the_lora_keys_and_written_keys_win(in_tmp, tiny_lm):
         "lora_dropout": 0.2,
         "lora_target_modules": ["q_proj", "v_proj"],
     }
-    _params(in_tmp, tiny_lm, mode="qlora", preset="llama2lang", lora_target_modules="all-linear")
+    write_sft_params(in_tmp, tiny_lm, mode="qlora", preset="llama2lang", lora_target_modules="all-linear")
     config = training.peft_config(load_params().sft, "sft")
     assert (config.r, config.lora_alpha, config.lora_dropout) == (64, 16, 0.1)
     assert config.target_modules == "all-linear"
-    _params(in_tmp, tiny_lm, mode="lora", lora_r=4)
+    write_sft_params(in_tmp, tiny_lm, mode="lora", lora_r=4)
     with pytest.raises(InputError, match="sft.mode lora needs sft.lora_alpha, sft.lora_dropout"):
         training.lora_settings(load_params().sft, "sft")
 
@@ -107,8 +88,8 @@ def test_stage_trains_and_saves_a_loadable_model(in_tmp, tiny_lm):
     import mlflow
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    _write_data(in_tmp)
-    _params(in_tmp, tiny_lm, mlflow=True)
+    write_sft_data(in_tmp)
+    write_sft_params(in_tmp, tiny_lm, mlflow=True)
     sft.main([])
     report = json.loads((in_tmp / "reports/train.json").read_text())
     assert report["steps"] == 6 and report["tokens_seen"] > 0 and report["tokens_per_second"] > 0

@@ -15,8 +15,7 @@ from stages import sft
 from stages.core import training
 
 from .conftest import ROOT
-from .helpers import write_lines
-from .test_sft import _params, _write_data
+from .helpers import write_lines, write_sft_data, write_sft_params
 
 
 def stage_command(params: dict) -> list[str]:
@@ -69,10 +68,10 @@ def _losses(folder) -> list[float]:
 def _setup(folder, tiny_lm, **keys) -> None:
     """32 copies of one example: two processes of batch 4 see what one process of batch 8 sees."""
     folder.mkdir()
-    first = _write_data(folder)[0]
+    first = write_sft_data(folder)[0]
     write_lines(folder / "data/sft/train.jsonl", [json.dumps(first, ensure_ascii=False)] * 32)
     (folder / "zero2.json").write_text((ROOT / "configs/deepspeed/zero2.json").read_text())
-    _params(folder, tiny_lm, **keys)
+    write_sft_params(folder, tiny_lm, **keys)
 
 
 def test_launched_processes_never_launch_again(monkeypatch):

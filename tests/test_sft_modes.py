@@ -8,7 +8,7 @@ import torch
 from stages import sft
 from stages.core.models import load_causal_lm
 
-from .test_sft import _params, _write_data
+from .helpers import write_sft_data, write_sft_params
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +49,9 @@ def test_adapter_modes_train_and_reload(in_tmp, tiny_lm_64, mode, extra):
     from peft import PeftModel
     from safetensors.torch import load_file
 
-    _write_data(in_tmp, count=16)
+    write_sft_data(in_tmp, count=16)
     tiny_lm = tiny_lm_64
-    _params(in_tmp, tiny_lm, mode=mode, learning_rate=0.05, **extra)
+    write_sft_params(in_tmp, tiny_lm, mode=mode, learning_rate=0.05, **extra)
     sft.main([])
     out = in_tmp / sft.OUT_DIR
     config = json.loads((out / "adapter_config.json").read_text())

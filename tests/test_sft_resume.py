@@ -8,7 +8,7 @@ from transformers import TrainerCallback
 
 from stages import sft
 
-from .test_sft import _params, _write_data
+from .helpers import write_sft_data, write_sft_params
 
 
 class Killed(Exception):
@@ -33,13 +33,14 @@ def _killed_run(monkeypatch):
 
 
 def test_a_killed_run_resumes_from_its_checkpoint(in_tmp, tiny_lm, monkeypatch):
-    _write_data(in_tmp)
-    _params(in_tmp, tiny_lm, checkpoint_steps=4)
+    write_sft_data(in_tmp)
+    write_sft_params(in_tmp, tiny_lm, checkpoint_steps=4)
     _killed_run(monkeypatch)
     assert not (in_tmp / sft.OUT_DIR).exists()  # nothing half-written
     assert (in_tmp / sft.CHECKPOINTS / "checkpoint-4").is_dir()
 
-    _params(in_tmp, tiny_lm, checkpoint_steps=4, logging_steps=2)  # logging does not change the training
+    # logging does not change the training
+    write_sft_params(in_tmp, tiny_lm, checkpoint_steps=4, logging_steps=2)
     sft.main([])
     report = json.loads((in_tmp / sft.REPORT).read_text())
     assert report["resumed_from_step"] == 4 and report["steps"] == 6
@@ -50,10 +51,10 @@ def test_a_killed_run_resumes_from_its_checkpoint(in_tmp, tiny_lm, monkeypatch):
 
 
 def test_a_changed_setting_starts_afresh(in_tmp, tiny_lm, monkeypatch, capsys):
-    _write_data(in_tmp)
-    _params(in_tmp, tiny_lm, checkpoint_steps=4)
+    write_sft_data(in_tmp)
+    write_sft_params(in_tmp, tiny_lm, checkpoint_steps=4)
     _killed_run(monkeypatch)
-    _params(in_tmp, tiny_lm, checkpoint_steps=4, learning_rate=0.02)
+    write_sft_params(in_tmp, tiny_lm, checkpoint_steps=4, learning_rate=0.02)
     sft.main([])
     assert "starting afresh" in capsys.readouterr().out
     report = json.loads((in_tmp / sft.REPORT).read_text())
@@ -63,14 +64,14 @@ def test_a_changed_setting_starts_afresh(in_tmp, tiny_lm, monkeypatch, capsys):
 def test_changed_data_invalidates_checkpoints(in_tmp, tiny_lm):
     from stages.core.params import load_params
 
-    _write_data(in_tmp)
-    _params(in_tmp, tiny_lm)
+    write_sft_data(in_tmp)
+    write_sft_params(in_tmp, tiny_lm)
     folder = in_tmp / sft.CHECKPOINTS
     sft.prepare_checkpoints(folder, sft.fingerprint(load_params()))
     (folder / "checkpoint-2").mkdir()
     (folder / "checkpoint-2" / "trainer_state.json").write_text("{}")
     assert sft.prepare_checkpoints(folder, sft.fingerprint(load_params())).endswith("checkpoint-2")
-    _write_data(in_tmp, count=20)
+    write_sft_data(in_tmp, count=20)
     assert sft.prepare_checkpoints(folder, sft.fingerprint(load_params())) is None
     assert not (folder / "checkpoint-2").exists()
 
@@ -85,8 +86,8 @@ def test_sigkill_mid_training_resumes_from_the_last_whole_checkpoint(in_tmp, tin
 
     from .conftest import ROOT
 
-    _write_data(in_tmp)
-    _params(in_tmp, tiny_lm, epochs=20, checkpoint_steps=2)  # 120 steps: the kill lands mid-training
+    write_sft_data(in_tmp)
+    write_sft_params(in_tmp, tiny_lm, epochs=20, checkpoint_steps=2)  # 120 steps: the kill lands mid-training
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     running = subprocess.Popen([sys.executable, "-m", "stages.sft"], cwd=in_tmp, env=env)
     folder = in_tmp / sft.CHECKPOINTS

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 import torch
 
-from stages.commands.chat import GENERATION_THREAD, Settings
 from stages.commands.webui import API_NAME, FIELDS, create_app, form_values, launch, parse_request
+from stages.core.generation import GENERATION_THREAD, sampling_or_greedy
 from stages.core.models import load_causal_lm, load_tokenizer
 from stages.core.prompts import (
     HINTS,
@@ -30,7 +30,7 @@ from stages.core.prompts import (
     with_hint,
 )
 
-from .test_chat import expected_reply
+from .helpers import expected_reply
 
 FORM = {
     "instruction": "",
@@ -63,7 +63,9 @@ def loaded(tiny_lm):
 def server(loaded):
     """The app on a real local server, launched as `lingtune serve` launches it (without blocking)."""
     model, tokenizer = loaded
-    app = create_app(model, tokenizer, "alpaca", Settings(max_new_tokens=10, temperature=0), "tiny")
+    app = create_app(
+        model, tokenizer, "alpaca", sampling_or_greedy(max_new_tokens=10, temperature=0, top_p=0.9), "tiny"
+    )
     port = free_port()
     launch(app, "127.0.0.1", port, block=False)
     yield f"http://127.0.0.1:{port}"
@@ -236,7 +238,9 @@ def test_serving_reaches_no_other_host(loaded, monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", noting_connect)
     monkeypatch.setattr(socket, "getaddrinfo", noting_lookup)
     model, tokenizer = loaded
-    app = create_app(model, tokenizer, "alpaca", Settings(max_new_tokens=3, temperature=0), "tiny")
+    app = create_app(
+        model, tokenizer, "alpaca", sampling_or_greedy(max_new_tokens=3, temperature=0, top_p=0.9), "tiny"
+    )
     port = free_port()
     launch(app, "127.0.0.1", port, block=False)
     try:

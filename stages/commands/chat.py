@@ -7,68 +7,31 @@ stages/core/prompts.py. The prompt format and system prompt default to `params.y
 """
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from threading import Event, Thread
 from typing import TextIO
 
+from stages.core.generation import Generation, sampling_or_greedy, stream
 from stages.core.prompts import alpaca_prompt, inference_prompt
 
-# torch, transformers and the model loaders are imported where used: `lingtune score` stays quick to start.
+# The model loaders are imported where used: they import transformers.
 
 USER_PROMPT = "you> "
 REPLY_PREFIX = "model> "
 NEW_THREAD, QUIT = ":new", ":quit"
-GENERATION_THREAD = "lingtune-generate"
 PROMPT_FORMATS = ("alpaca", "chat")
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Generation settings; temperature 0 is greedy decoding."""
-
-    max_new_tokens: int = 256
-    temperature: float = 0.7
-    top_p: float = 0.9
-    repetition_penalty: float = 1.0
-    seed: int | None = None
-
-
-def generation_kwargs(settings: Settings, tokenizer) -> dict:
-    sampling = settings.temperature > 0
-    return {
-        "max_new_tokens": settings.max_new_tokens,
-        "do_sample": sampling,
-        # None when greedy: transformers warns about sampling settings it would ignore.
-        "temperature": settings.temperature if sampling else None,
-        "top_p": settings.top_p if sampling else None,
-        "repetition_penalty": settings.repetition_penalty,
-        "eos_token_id": tokenizer.eos_token_id,
-        "pad_token_id": tokenizer.pad_token_id,
-    }
-
-
-def tokenizer_path(model: str) -> str:
-    """The model's own folder, or the base model's when an adapter folder was saved without a tokenizer."""
-    from stages.core.models import is_adapter
-
-    folder = Path(model)
-    if is_adapter(model) and not (folder / "tokenizer_config.json").exists():
-        return json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))[
-            "base_model_name_or_path"
-        ]
-    return model
+DEFAULTS = sampling_or_greedy(max_new_tokens=256, temperature=0.7, top_p=0.9)
 
 
 def load(model: str, trust_remote_code: bool = False):
     """(model, tokenizer) ready for generation; an adapter folder is loaded on its base model."""
     from stages.core.models import load_causal_lm, load_tokenizer
 
-    tokenizer = load_tokenizer(tokenizer_path(model), trust_remote_code)
-    return load_causal_lm(model, trust_remote_code), tokenizer
+    return load_causal_lm(model, trust_remote_code), load_tokenizer(model, trust_remote_code)
 
 
 def params_defaults(params_file: str | Path) -> tuple[str | None, str]:
@@ -95,58 +58,6 @@ def chat_prompt(tokenizer, messages: list[dict], prompt_format: str) -> str:
     return history + inference_prompt(tokenizer, turns[-1]["content"], "", "alpaca")
 
 
-def stream_reply(
-    model, tokenizer, prompt: str, settings: Settings, stop: Event | None = None, templated: bool = False
-) -> Iterator[str]:
-    """The new text, piece by piece, while the model generates it in a background thread.
-
-    Generation stops early when `stop` is set or the caller closes the iterator (Ctrl-C in the terminal, a
-    browser that went away); closing returns once the model is free again. `templated`: the prompt comes
-    from a chat template, which writes its own special tokens (a BOS added again would double it; TRL
-    tokenizes templated training text without adding any either).
-    """
-    import torch
-    from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
-
-    stop = stop or Event()
-
-    class Stopped(StoppingCriteria):
-        def __call__(self, input_ids, scores, **kwargs):
-            return torch.full((input_ids.shape[0],), stop.is_set(), dtype=torch.bool, device=input_ids.device)
-
-    encoded = tokenizer(
-        prompt, return_tensors="pt", return_token_type_ids=False, add_special_tokens=not templated
-    ).to(model.device)
-    streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
-    failure: list[BaseException] = []
-
-    @torch.inference_mode()
-    def run() -> None:
-        try:
-            if settings.seed is not None:
-                torch.manual_seed(settings.seed)
-            model.generate(
-                **encoded,
-                streamer=streamer,
-                stopping_criteria=StoppingCriteriaList([Stopped()]),
-                **generation_kwargs(settings, tokenizer),
-            )
-        except BaseException as error:  # noqa: B036 - re-raised in the caller's thread below
-            failure.append(error)
-            streamer.end()  # the consumer would otherwise wait for text forever
-
-    worker = Thread(target=run, name=GENERATION_THREAD, daemon=True)
-    worker.start()
-    try:
-        # The streamer also hands out empty pieces (a word held back until it is complete).
-        yield from (piece for piece in streamer if piece)
-    finally:
-        stop.set()
-        worker.join()
-    if failure:
-        raise failure[0]
-
-
 @dataclass
 class Chat:
     """One conversation with a loaded model: the messages so far, and how to prompt for the next reply."""
@@ -155,7 +66,8 @@ class Chat:
     tokenizer: object
     prompt_format: str
     system_prompt: str = ""
-    settings: Settings = field(default_factory=Settings)
+    generation: Generation = DEFAULTS
+    seed: int | None = None  # each reply seeded: reproducible sampling
     messages: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -170,7 +82,7 @@ class Chat:
         messages = [*self.messages, {"role": "user", "content": text}]
         prompt, pieces = chat_prompt(self.tokenizer, messages, self.prompt_format), []
         templated = self.prompt_format == "chat"
-        for piece in stream_reply(self.model, self.tokenizer, prompt, self.settings, templated=templated):
+        for piece in stream(self.model, self.tokenizer, prompt, self.generation, templated, self.seed):
             pieces.append(piece)
             yield piece
         self.messages = [*messages, {"role": "assistant", "content": "".join(pieces).strip()}]
@@ -211,18 +123,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--prompt-format", choices=PROMPT_FORMATS, help="as at training (default: base.prompt_format)"
     )
     parser.add_argument("--params", default="params.yaml", help="where the defaults come from, if present")
-    parser.add_argument("--max-new-tokens", type=int, default=Settings.max_new_tokens)
-    parser.add_argument("--temperature", type=float, default=Settings.temperature, help="0: greedy")
-    parser.add_argument("--top-p", type=float, default=Settings.top_p)
-    parser.add_argument("--repetition-penalty", type=float, default=Settings.repetition_penalty)
+    parser.add_argument("--max-new-tokens", type=int, default=DEFAULTS.max_new_tokens)
+    parser.add_argument("--temperature", type=float, default=DEFAULTS.temperature, help="0: greedy")
+    parser.add_argument("--top-p", type=float, default=DEFAULTS.top_p)
+    parser.add_argument("--repetition-penalty", type=float, default=DEFAULTS.repetition_penalty)
     parser.add_argument("--seed", type=int, help="seed each reply (reproducible sampling)")
     parser.add_argument("--trust-remote-code", action="store_true")
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
+def generation_from(args: argparse.Namespace) -> Generation:
     if args.max_new_tokens <= 0 or args.temperature < 0 or not 0 < args.top_p <= 1:
         raise SystemExit("--max-new-tokens must be > 0, --temperature >= 0, --top-p in (0, 1]")
-    return Settings(args.max_new_tokens, args.temperature, args.top_p, args.repetition_penalty, args.seed)
+    return sampling_or_greedy(args.max_new_tokens, args.temperature, args.top_p, args.repetition_penalty)
 
 
 def resolve_format(args: argparse.Namespace, tokenizer) -> tuple[str, str]:
@@ -238,6 +150,6 @@ def main(args: argparse.Namespace) -> None:
     prompt_format, system_prompt = resolve_format(args, tokenizer)
     if system_prompt and prompt_format == "alpaca":
         print("note: Alpaca prompts have no system turn; the system prompt is not used", file=sys.stderr)
-    chat = Chat(model, tokenizer, prompt_format, system_prompt, settings_from(args))
+    chat = Chat(model, tokenizer, prompt_format, system_prompt, generation_from(args), args.seed)
     print(f"lingtune chat: {args.model} ({prompt_format} prompts). {NEW_THREAD}: new thread, {QUIT}: exit.")
     converse(chat)

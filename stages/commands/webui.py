@@ -17,10 +17,10 @@ import os
 import re
 import warnings
 from collections.abc import Iterator
-from dataclasses import replace
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from stages.core.generation import Generation, sampling_or_greedy, stream
 from stages.core.langs import LANGUAGES, is_known
 from stages.core.prompts import (
     HINTS,
@@ -31,7 +31,7 @@ from stages.core.prompts import (
     with_hint,
 )
 
-from .chat import Settings, generation_kwargs, load, resolve_format, settings_from, stream_reply
+from .chat import generation_from, load, resolve_format
 
 # gradio is imported where the app is built: `lingtune score` stays quick to start.
 
@@ -129,48 +129,25 @@ def final_output(request: Request, raw: str) -> str:
     return postprocess(raw) if request.is_translation else raw.strip()
 
 
-def request_settings(request: Request, defaults: Settings) -> Settings:
+def request_generation(request: Request, defaults: Generation) -> Generation:
     """The server's settings (repetition penalty included) with the form's generation settings."""
-    return replace(
-        defaults,
-        max_new_tokens=request.max_new_tokens,
-        temperature=request.temperature,
-        top_p=request.top_p,
-        seed=request.seed,
+    return sampling_or_greedy(
+        request.max_new_tokens,
+        request.temperature,
+        request.top_p,
+        defaults.repetition_penalty,
+        num_beams=request.beams,
     )
 
 
-def whole_reply(model, tokenizer, prompt: str, settings: Settings, beams: int, templated: bool) -> str:
-    """The new text of a beam search, tokenized as `stream_reply` does."""
-    import torch
-
-    encoded = tokenizer(
-        prompt, return_tensors="pt", return_token_type_ids=False, add_special_tokens=not templated
-    ).to(model.device)
-    with torch.inference_mode():
-        if settings.seed is not None:
-            torch.manual_seed(settings.seed)
-        output = model.generate(**encoded, num_beams=beams, **generation_kwargs(settings, tokenizer))
-    return tokenizer.decode(output[0, encoded["input_ids"].shape[1] :], skip_special_tokens=True)
-
-
-def reply_pieces(
-    model, tokenizer, prompt: str, settings: Settings, beams: int, templated: bool
-) -> Iterator[str]:
-    """The reply as it comes: streamed pieces with one beam, the whole text at once with several."""
-    if beams == 1:
-        yield from stream_reply(model, tokenizer, prompt, settings, templated=templated)
-    else:
-        yield whole_reply(model, tokenizer, prompt, settings, beams, templated)
-
-
-def responses(model, tokenizer, prompt_format: str, request: Request, defaults: Settings) -> Iterator[tuple]:
+def responses(
+    model, tokenizer, prompt_format: str, request: Request, defaults: Generation
+) -> Iterator[tuple]:
     """(text so far, prompt) while generating, then (final output, prompt)."""
     prompt, raw = request_prompt(tokenizer, request, prompt_format), ""
     yield raw, prompt
-    settings = request_settings(request, defaults)
-    templated = prompt_format == "chat"
-    for piece in reply_pieces(model, tokenizer, prompt, settings, request.beams, templated):
+    generation = request_generation(request, defaults)
+    for piece in stream(model, tokenizer, prompt, generation, prompt_format == "chat", request.seed):
         raw += piece
         yield raw, prompt
     yield final_output(request, raw), prompt
@@ -197,7 +174,7 @@ def hint_choices() -> list[tuple[str, str]]:
     return [(name if text is None else f"{name}: {text}", name) for name, text in HINTS.items()]
 
 
-def create_app(model, tokenizer, prompt_format: str, defaults: Settings, model_name: str):
+def create_app(model, tokenizer, prompt_format: str, defaults: Generation, model_name: str, seed=None):
     """The Gradio Blocks app for one loaded model (queued: one generation at a time)."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     import gradio as gr
@@ -252,8 +229,9 @@ def create_app(model, tokenizer, prompt_format: str, defaults: Settings, model_n
                     with gr.Row():
                         components["beams"] = gr.Number(1, label="Beams", precision=0, elem_id="beams")
                         # A text box: a number box cannot be left empty (unseeded).
-                        seed = "" if defaults.seed is None else str(defaults.seed)
-                        components["seed"] = gr.Textbox(seed, label="Seed", elem_id="seed")
+                        components["seed"] = gr.Textbox(
+                            "" if seed is None else str(seed), label="Seed", elem_id="seed"
+                        )
                     gr.Markdown(
                         f"Temperature 0: greedy. Top-p: when sampling. Beams: 1 to {MAX_BEAMS}; with more "
                         "than 1 the reply arrives whole (beam search does not stream). Seed: empty for none."
@@ -348,7 +326,7 @@ def launch(app, host: str, port: int, block: bool = True) -> None:
 def main(args: argparse.Namespace) -> None:
     model, tokenizer = load(args.model, args.trust_remote_code)
     prompt_format, _ = resolve_format(args, tokenizer)
-    app = create_app(model, tokenizer, prompt_format, settings_from(args), args.model)
+    app = create_app(model, tokenizer, prompt_format, generation_from(args), args.model, args.seed)
     print(f"lingtune serve: {args.model} ({prompt_format} prompts) on http://{args.host}:{args.port}/")
     # Gradio 6.15 names a status code Starlette 1.x renamed: a warning for the user to ignore, not ours.
     warnings.filterwarnings("ignore", message=".*HTTP_422_UNPROCESSABLE_ENTITY", module="gradio")

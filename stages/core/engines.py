@@ -11,11 +11,12 @@ from a copy of the model the stage converts once into a cache folder.
 import hashlib
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 
+from stages.core.generation import PRESETS, encode, generate_batch
 from stages.core.io import atomic_path
 from stages.core.langs import LANGUAGES
 from stages.core.models import device, load_tokenizer
@@ -267,35 +268,18 @@ class CausalTranslator:
         ]
 
     def lengths(self, texts: list[str]) -> list[int]:
-        encoded = self.tokenizer(self.prompts(texts), add_special_tokens=False)["input_ids"]
+        encoded = encode(self.tokenizer, self.prompts(texts), templated=True, tensors=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
     def source_lengths(self, texts: list[str]) -> list[int]:
         """The text alone, without the prompt around it: what the translation's length follows."""
         return [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
 
-    @torch.inference_mode()
     def translate(self, texts: list[str], max_new_tokens: int) -> list[str]:
-        encoded = self.tokenizer(
-            self.prompts(texts),
-            return_tensors="pt",
-            padding=True,
-            add_special_tokens=False,
-            return_token_type_ids=False,
-        ).to(self.model.device)
-        generated = self.model.generate(
-            **encoded,
-            max_new_tokens=max_new_tokens,
-            num_beams=1,
-            do_sample=False,
-            pad_token_id=self.tokenizer.pad_token_id,
-        )
-        new = generated[:, encoded["input_ids"].shape[1] :]
+        greedy = replace(PRESETS["greedy"], max_new_tokens=max_new_tokens)
+        replies = generate_batch(self.model, self.tokenizer, self.prompts(texts), greedy, templated=True)
         # One segment in, one line out: anything after the first line is the model talking on.
-        return [
-            text.strip().split("\n")[0].strip()
-            for text in self.tokenizer.batch_decode(new, skip_special_tokens=True)
-        ]
+        return [text.strip().split("\n")[0].strip() for text in replies]
 
 
 def language_label(code: str) -> str:

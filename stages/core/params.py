@@ -287,7 +287,8 @@ class Infer(Group):
     testsets: dict[str, TestSet]
     batch_tokens: int = Field(default=8192, gt=0)  # padded prompt tokens x rows per batch
     processes: int = Field(default=1, gt=0)  # the dvc.yaml command starts this many with torchrun
-    # A preset (stages/infer.py PRESETS) gives every generation key; a key written here (not null) wins.
+    # A preset (stages/core/generation.py PRESETS) gives every generation key; a key written here (not
+    # null) wins.
     # ParroT's own settings unless params say otherwise (the embedded default writes greedy: tiny model)
     preset: Literal["greedy", "parrot_beam", "parrot_sample"] = "parrot_beam"
     max_new_tokens: int | None = Field(default=None, gt=0)
@@ -295,6 +296,7 @@ class Infer(Group):
     do_sample: bool | None = None
     temperature: float | None = Field(default=None, gt=0)
     top_p: float | None = Field(default=None, gt=0, le=1)
+    repetition_penalty: float | None = Field(default=None, gt=0)
 
     @field_validator("models")
     @classmethod

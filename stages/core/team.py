@@ -44,9 +44,18 @@ class Team:
             dist.destroy_process_group()
 
 
+ALONE = Team(rank=0, size=1)
+
+
+def this_process() -> Team:
+    """This process's place as the launcher's environment gives it, without joining a process group (for
+    code that another library distributes, such as the Trainer)."""
+    return Team(int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1")))
+
+
 def join_team() -> Team:
-    """This process's place among those the launcher started; alone otherwise."""
-    size = int(os.environ.get("WORLD_SIZE", "1"))
-    if size > 1 and not dist.is_initialized():
+    """This process's place among those the launcher started, its process group joined; alone otherwise."""
+    team = this_process()
+    if team.size > 1 and not dist.is_initialized():
         dist.init_process_group("gloo")
-    return Team(int(os.environ.get("RANK", "0")), size)
+    return team
