@@ -10,7 +10,6 @@ adapter, tokenizer, generation config) and reports/preference.json.
 
 import argparse
 import json
-import os
 import shutil
 import time
 from pathlib import Path
@@ -19,8 +18,8 @@ import torch
 
 from stages.core.io import InputError, atomic_path, read_jsonl, write_json
 from stages.core.models import is_adapter, load_tokenizer
-from stages.core.params import Params, load_params
-from stages.core.tracking import run_tags
+from stages.core.params import PARAMS_FILE, Params, load_params
+from stages.core.team import this_process
 from stages.core.training import (
     LAUNCHERS,
     WithoutEmptyParamGroups,
@@ -32,15 +31,14 @@ from stages.core.training import (
     mlflow_reporting,
     peak_memory_mb,
     peft_config,
-    resolved_precision,
     threads_per_process,
+    trainer_arguments,
 )
 
 PAIRS = Path("data/preferences/preferences.jsonl")
 OUT_DIR = Path("models/preference")
 REPORT = Path("reports/preference.json")
 STAGING = Path("models/.preference_staging")
-PARAMS = "params.yaml"
 OFF_NOTE = "preference.method is none: no preference tuning was run. Set it to dpo or orpo (README).\n"
 
 
@@ -64,38 +62,19 @@ def point_adapter_at(adapter_config: Path, base: str) -> None:
 
 def training_config(params: Params, report_to: list[str]):
     config = params.preference
-    precision = resolved_precision(config.precision)
-    common = dict(
+    arguments = dict(
         output_dir=str(STAGING / "run"),
-        num_train_epochs=config.epochs,
-        learning_rate=config.learning_rate,
-        lr_scheduler_type=config.lr_scheduler,
-        warmup_ratio=config.warmup_ratio,
-        weight_decay=config.weight_decay,
-        per_device_train_batch_size=config.batch_size,
-        gradient_accumulation_steps=config.gradient_accumulation_steps,
-        max_length=config.max_length,
+        **trainer_arguments(config, params.base.seed, report_to),
         beta=config.beta,
-        logging_steps=config.logging_steps,
         save_strategy="no",
-        seed=params.base.seed,
-        data_seed=params.base.seed,
-        use_cpu=not torch.cuda.is_available(),
-        bf16=precision == "bf16",
-        fp16=precision == "fp16",
-        gradient_checkpointing=config.gradient_checkpointing,
-        deepspeed=config.deepspeed or None,
-        report_to=report_to,
-        run_name=run_tags()["dvc.exp_name"] if report_to else None,
-        dataloader_num_workers=0,
     )
     if config.method == "orpo":
         from trl.experimental.orpo import ORPOConfig
 
-        return ORPOConfig(**common)
+        return ORPOConfig(**arguments)
     from trl import DPOConfig
 
-    return DPOConfig(**common)
+    return DPOConfig(**arguments)
 
 
 def build_trainer(params: Params, pairs, policy: str, callbacks=(), report_to: list[str] | None = None):
@@ -103,7 +82,7 @@ def build_trainer(params: Params, pairs, policy: str, callbacks=(), report_to: l
     args = training_config(params, report_to or [])
     tokenizer = load_tokenizer(config.model, params.base.trust_remote_code, padding_side="right")
     if not tokenizer.chat_template:
-        raise InputError(PARAMS, f"preference.model: {config.model} has no chat template for the pairs")
+        raise InputError(PARAMS_FILE, f"preference.model: {config.model} has no chat template for the pairs")
     model = load_model(policy, config, "preference", params.base.trust_remote_code)
     common = dict(
         model=model,
@@ -131,7 +110,7 @@ def train(params: Params) -> None:
     set_seed(params.base.seed)
     torch.set_num_threads(threads_per_process())
     config = params.preference
-    is_main = int(os.environ.get("RANK", 0)) == 0
+    is_main = this_process().leader
     if is_main:
         shutil.rmtree(STAGING, ignore_errors=True)
         if is_adapter(config.model):  # merged into its base, so that any mode can train on it
@@ -200,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     lora_settings(config, "preference")  # a (q)lora run without its settings stops before any work
     if config.deepspeed and args.launcher == "python":
         raise InputError(
-            PARAMS, "preference.deepspeed: DeepSpeed runs under a launcher; set preference.launcher"
+            PARAMS_FILE, "preference.deepspeed: DeepSpeed runs under a launcher; set preference.launcher"
         )
     if is_worker() or args.launcher == "python":
         train(params)

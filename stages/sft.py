@@ -15,7 +15,6 @@ import argparse
 import csv
 import hashlib
 import json
-import os
 import shutil
 import time
 from pathlib import Path
@@ -26,8 +25,8 @@ from trl import SFTTrainer
 
 from stages.core.io import InputError, atomic_path, read_jsonl, write_json
 from stages.core.models import load_tokenizer
-from stages.core.params import Params, load_params
-from stages.core.tracking import run_tags
+from stages.core.params import PARAMS_FILE, Params, load_params
+from stages.core.team import this_process
 from stages.core.training import (
     LAUNCHERS,
     WithoutEmptyParamGroups,
@@ -38,8 +37,8 @@ from stages.core.training import (
     mlflow_reporting,
     peak_memory_mb,
     peft_config,
-    resolved_precision,
     threads_per_process,
+    trainer_arguments,
 )
 from stages.core.training import load_model as load_training_model
 
@@ -49,7 +48,6 @@ REPORT = Path("reports/train.json")
 LOSS_CURVE = Path("reports/train_loss.csv")
 CHECKPOINTS = Path("models/sft_checkpoints")
 FINGERPRINT = "fingerprint.json"
-PARAMS = "params.yaml"
 # Keys that do not change what is trained: a checkpoint written under other values is still valid.
 NOT_TRAINING = {"logging_steps", "mlflow", "merge", "launcher", "launcher_args", "checkpoint_steps"}
 
@@ -138,41 +136,22 @@ def training_config(params: Params, has_eval: bool, report_to: list[str]):
     from trl import SFTConfig
 
     config = params.sft
-    precision = resolved_precision(config.precision)
     return SFTConfig(
         output_dir=str(CHECKPOINTS),
-        num_train_epochs=config.epochs,
-        learning_rate=config.learning_rate,
-        lr_scheduler_type=config.lr_scheduler,
-        warmup_ratio=config.warmup_ratio,
-        weight_decay=config.weight_decay,
-        per_device_train_batch_size=config.batch_size,
+        **trainer_arguments(config, params.base.seed, report_to),
         per_device_eval_batch_size=config.batch_size,
-        gradient_accumulation_steps=config.gradient_accumulation_steps,
-        max_length=config.max_length,
         packing=config.packing,
         # best-fit decreasing: whole examples, position ids restart per example (padding-free batches)
         packing_strategy="bfd",
         group_by_length=config.group_by_length and not config.packing,
         assistant_only_loss=params.base.prompt_format == "chat",
-        logging_steps=config.logging_steps,
         eval_strategy="epoch" if has_eval else "no",
         save_strategy="steps",
         save_steps=config.checkpoint_steps,
         save_total_limit=2,
         save_safetensors=True,
-        seed=params.base.seed,
-        data_seed=params.base.seed,
-        use_cpu=not torch.cuda.is_available(),
-        bf16=precision == "bf16",
-        fp16=precision == "fp16",
-        gradient_checkpointing=config.gradient_checkpointing,
-        deepspeed=config.deepspeed or None,
         include_num_input_tokens_seen="non_padding",
-        report_to=report_to,
-        run_name=run_tags()["dvc.exp_name"] if report_to else None,
         disable_tqdm=False,
-        dataloader_num_workers=0,
     )
 
 
@@ -186,13 +165,15 @@ def set_chat_template(tokenizer, params: Params) -> None:
         return
     where = f"{params.base.model} (base.model)"
     if not tokenizer.chat_template:
-        raise InputError(PARAMS, f"sft.chat_template: {where} has no chat template; give one with markers")
+        raise InputError(
+            PARAMS_FILE, f"sft.chat_template: {where} has no chat template; give one with markers"
+        )
     try:
         # None when the template marks its assistant turns; TRL's patched copy for the families it knows.
         get_training_chat_template(tokenizer)
     except ValueError:
         raise InputError(
-            PARAMS,
+            PARAMS_FILE,
             f"sft.chat_template: the chat template of {where} has no {{% generation %}} markers, so the "
             "loss could not be limited to the assistant turns; give a template with them (README: Training)",
         ) from None
@@ -321,7 +302,7 @@ def train(params: Params, resume_from: str | None) -> None:
     set_seed(params.base.seed)
     torch.set_num_threads(threads_per_process())
     throughput = Throughput()
-    is_main = int(os.environ.get("RANK", 0)) == 0
+    is_main = this_process().leader
     report_to = mlflow_reporting(params.sft.mlflow and is_main, "sft")
     trainer = build_trainer(
         params, load_split("train"), load_split("eval"), callbacks=[throughput], report_to=report_to
@@ -364,7 +345,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     lora_settings(params.sft, "sft")  # a (q)lora run without its settings stops before any work
     if params.sft.deepspeed and args.launcher == "python":
-        raise InputError(PARAMS, "sft.deepspeed: DeepSpeed runs under a launcher; set sft.launcher")
+        raise InputError(PARAMS_FILE, "sft.deepspeed: DeepSpeed runs under a launcher; set sft.launcher")
     if is_worker():  # the launching process chose and cleaned the checkpoints already
         train(params, last_complete_checkpoint(CHECKPOINTS) if CHECKPOINTS.is_dir() else None)
         return

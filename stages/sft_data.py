@@ -20,11 +20,10 @@ import yaml
 
 from stages.core.io import ALPACA_FIELDS, InputError, atomic_path, dumps, is_url, read_alpaca, read_jsonl
 from stages.core.langs import is_known
-from stages.core.params import load_params
+from stages.core.params import PARAMS_FILE, load_params
 from stages.core.prompts import sft_example
 
 OUT_DIR = Path("data/sft")
-PARAMS = "params.yaml"
 INSTRUCTION_FILES = {
     "translation": Path("data/instructions/translation.jsonl"),
     "error_hint": Path("data/instructions/error_hint.jsonl"),
@@ -60,7 +59,7 @@ class Part:
 # --- names -------------------------------------------------------------------------------------------
 
 
-def parse_mix(mix: str, path: str = PARAMS, key: str = "sft_data.mix") -> list[Part]:
+def parse_mix(mix: str, path: str = PARAMS_FILE, key: str = "sft_data.mix") -> list[Part]:
     """`a+b[10:20]+c[:5]` -> its parts; `key` (in `path`) is named when the text is malformed."""
     parts = []
     for text in mix.split("+"):
@@ -113,7 +112,7 @@ def read_aliases(path: str, target_lang: str) -> dict[str, list[Part]]:
     if not path:
         return {}
     if not Path(path).is_file():
-        raise InputError(PARAMS, f"sft_data.aliases: no such file {path!r}")
+        raise InputError(PARAMS_FILE, f"sft_data.aliases: no such file {path!r}")
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
@@ -136,7 +135,9 @@ def expand(
         inner = expand(aliases[part.name], aliases, path, (*chain, part.name))
         if part.slices and len(inner) > 1:
             # Slicing a concatenation is ambiguous (per source, or the joined records?): say so.
-            raise InputError(PARAMS, f"sft_data.mix: {part.label}: alias {part.name!r} names several sources")
+            raise InputError(
+                PARAMS_FILE, f"sft_data.mix: {part.label}: alias {part.name!r} names several sources"
+            )
         expanded += [Part(p.name, p.slices + part.slices, p.via) for p in inner]
     return expanded
 
@@ -150,7 +151,7 @@ def resolve_mix(mix: str, aliases: dict[str, list[Part]], aliases_path: str, tar
             known = ", ".join(known_sources(target_lang))
             alias_names = ", ".join(aliases) or "none"
             raise InputError(
-                PARAMS,
+                PARAMS_FILE,
                 f"sft_data.mix: unknown source {part.name!r}{where}; known: {known}; "
                 f"aliases in {aliases_path or '(no sft_data.aliases)'}: {alias_names}",
             )
@@ -163,7 +164,7 @@ def check_counts(counts: dict[str, int], parts: list[Part]) -> None:
     for name in counts:
         if name not in names:
             raise InputError(
-                PARAMS, f"sft_data.counts.{name}: not a source of sft_data.mix ({', '.join(names)})"
+                PARAMS_FILE, f"sft_data.counts.{name}: not a source of sft_data.mix ({', '.join(names)})"
             )
 
 
@@ -205,7 +206,7 @@ def source_records(name: str, inputs: Inputs, cache: dict[Path, list[dict]]) -> 
         return jsonl(INSTRUCTION_FILES[name], ALPACA_FIELDS)
     if name == "alpaca_zh":
         raise InputError(
-            PARAMS, "sft_data.alpaca_zh: empty, but sft_data.mix uses alpaca_zh: set it to the file"
+            PARAMS_FILE, "sft_data.alpaca_zh: empty, but sft_data.mix uses alpaca_zh: set it to the file"
         )
     if is_direction(name):
         records = jsonl(INSTRUCTION_FILES["translation"], ALPACA_FIELDS)
@@ -217,7 +218,7 @@ def source_records(name: str, inputs: Inputs, cache: dict[Path, list[dict]]) -> 
                 INSTRUCTION_FILES["translation"], f"no {name} records (found: {', '.join(found)})"
             )
         return chosen
-    raise InputError(PARAMS, f"sft_data.mix: unknown source {name!r}")
+    raise InputError(PARAMS_FILE, f"sft_data.mix: unknown source {name!r}")
 
 
 def apply_slices(records: list, slices: tuple[Slice, ...]) -> list:
@@ -277,7 +278,7 @@ def build_mix(
         count = counts.get(part.name, -1)
         if count > 0 and not examples:
             raise InputError(
-                PARAMS, f"sft_data.counts.{part.name}: {count} asked for, but {part.label} is empty"
+                PARAMS_FILE, f"sft_data.counts.{part.name}: {count} asked for, but {part.label} is empty"
             )
         chosen = take(examples, count, rng)
         via = f" (via {part.via})" if part.via else ""

@@ -9,14 +9,13 @@ import pytest
 import yaml
 
 from stages.commands.cli import main
-from stages.commands.recipe import (
+from stages.commands.recipe import dvc_command
+from stages.commands.recipe_check import check_recipe, shape_from_config
+from stages.commands.recipe_estimate import (
     GIB,
     Shape,
     adapter_parameters,
-    check_recipe,
-    dvc_command,
     memory_per_gpu,
-    shape_from_config,
     shape_from_name,
     training_flops_per_token,
 )
@@ -34,6 +33,7 @@ LLAMA_7B = Shape(
     vocab=32000,
     kv_hidden=4096,
     source="LLaMA-7B",
+    unquantised=2 * 32000 * 4096 + (2 * 32 + 1) * 4096,  # embeddings, lm_head, 65 RMSNorms
 )
 
 
@@ -221,7 +221,11 @@ def test_lora_and_qlora_memory_and_adapter_size():
     lora = memory_per_gpu(LLAMA_7B, "lora", 1, None, NO_OFFLOAD, adapter, 4, 512, True)
     assert lora["weights_and_training_state"] == round((2 * LLAMA_7B.parameters + 16 * adapter) / GIB, 2)
     qlora = memory_per_gpu(LLAMA_7B, "qlora", 1, None, NO_OFFLOAD, adapter, 4, 512, True)
-    assert qlora["weights_and_training_state"] == round((0.55 * LLAMA_7B.parameters + 16 * adapter) / GIB, 2)
+    # NF4 blocks; embeddings, lm_head and norms in fp32 (peft's prepare_model_for_kbit_training casts them).
+    blocks, kept = LLAMA_7B.parameters - LLAMA_7B.unquantised, LLAMA_7B.unquantised
+    assert qlora["weights_and_training_state"] == round((0.55 * blocks + 4 * kept + 16 * adapter) / GIB, 2)
+    # Counting 0.55 bytes for every parameter was 0.84 GiB low on a 32k vocabulary.
+    assert (4 - 0.55) * kept / GIB == pytest.approx(0.84, abs=0.01)
     assert adapter_parameters(LLAMA_7B, 64, "all-linear") == 32 * 64 * (4 * 8192 + 3 * (4096 + 11008))
 
 
@@ -252,8 +256,31 @@ def test_parameters_from_a_name_or_a_local_config(tmp_path):
     )
     config.save_pretrained(tmp_path)
     shape = shape_from_config(tmp_path)
-    assert shape.parameters == LlamaForCausalLM(config).num_parameters()
+    model = LlamaForCausalLM(config)
+    assert shape.parameters == model.num_parameters()
     assert (shape.hidden, shape.layers, shape.kv_hidden) == (64, 2, 32)
+    # What QLoRA keeps out of 4-bit: input and output embeddings and every norm (5 of 64 here).
+    assert shape.unquantised == 2 * 300 * 64 + 5 * 64
+    guess = shape_from_name("huggyllama/llama-7b")  # hidden 4224, 33 layers: the guess of the shape
+    assert guess.unquantised == 2 * 32000 * guess.hidden + (2 * guess.layers + 1) * guess.hidden
+
+
+def test_the_preference_group_gets_the_launch_checks_of_sft(tmp_path):
+    def two_processes_without_a_launcher(raw):
+        raw["preference"].update(method="dpo", launcher="python", processes=2)
+
+    report = check_recipe(broken_copy(tmp_path, "llama2lang.yaml", two_processes_without_a_launcher))
+    assert "need preference.launcher torchrun or accelerate" in error_keys(report)["preference.processes"]
+
+
+def test_schema_errors_carry_their_keys(tmp_path):
+    from stages.core.params import ParamsError, load_params
+
+    path = broken_copy(tmp_path, "x-llm.yaml", lambda raw: raw["sft"].update(epochs=-1, colour="red"))
+    with pytest.raises(ParamsError) as error:
+        load_params(path)
+    assert dict(error.value.problems)["sft.colour"] == "unknown key (misspelled?)"
+    assert "greater than 0" in dict(error.value.problems)["sft.epochs"]
 
 
 # --- the commands ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from stages.core.generation import Generation, sampling_or_greedy, stream
+from stages.core.params import PARAMS_FILE
 from stages.core.prompts import alpaca_prompt, inference_prompt
 
 # The model loaders are imported where used: they import transformers.
@@ -122,7 +123,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prompt-format", choices=PROMPT_FORMATS, help="as at training (default: base.prompt_format)"
     )
-    parser.add_argument("--params", default="params.yaml", help="where the defaults come from, if present")
+    parser.add_argument("--params", default=str(PARAMS_FILE), help="where the defaults come from, if present")
     parser.add_argument("--max-new-tokens", type=int, default=DEFAULTS.max_new_tokens)
     parser.add_argument("--temperature", type=float, default=DEFAULTS.temperature, help="0: greedy")
     parser.add_argument("--top-p", type=float, default=DEFAULTS.top_p)

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from stages.core.io import InputError, atomic_path
+from stages.core.params import PARAMS_FILE
 
 from .chat import load
 
@@ -323,7 +324,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     merging.add_argument("--dtype", choices=["auto", *DTYPES], default="auto", help="auto: the base's dtype")
     merging.add_argument("--push", metavar="REPO", help="also upload to this hub repository (network)")
     merging.add_argument("--private", action="store_true", help="create the hub repository private")
-    merging.add_argument("--params", default="params.yaml", help="parameters quoted in the model card")
+    merging.add_argument("--params", default=str(PARAMS_FILE), help="parameters quoted in the model card")
     merging.add_argument("--reports", default="reports", help="train.json and metrics.json for the card")
     merging.add_argument("--trust-remote-code", action="store_true")
     merging.set_defaults(run=merge)

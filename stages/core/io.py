@@ -11,12 +11,15 @@ from typing import Any
 
 
 class InputError(ValueError):
-    """Bad input, located at a file (and line, or key) so the user can fix it."""
+    """Bad input, located at a file (and line, or params key) so the user can fix it.
 
-    def __init__(self, path: str | Path, message: str, line: int | None = None):
+    `key`: the params key to change, when the input is a parameter (the message names it too).
+    """
+
+    def __init__(self, path: str | Path, message: str, line: int | None = None, key: str | None = None):
         where = f"{path}:{line}" if line is not None else str(path)
         super().__init__(f"{where}: {message}")
-        self.path, self.line = str(path), line
+        self.path, self.line, self.key, self.message = str(path), line, key, message
 
 
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:

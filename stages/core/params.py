@@ -16,7 +16,11 @@ PARAMS_FILE = Path("params.yaml")
 
 
 class ParamsError(ValueError):
-    pass
+    """Parameters that do not validate; `problems` holds each offending key with its message."""
+
+    def __init__(self, text: str, problems: list[tuple[str, str]] | None = None):
+        super().__init__(text)
+        self.problems = problems or []
 
 
 class Group(BaseModel):
@@ -337,15 +341,16 @@ class Params(Group):
     score: Score
 
 
-def _describe(error: ValidationError) -> str:
-    lines = []
+def _problems(error: ValidationError) -> list[tuple[str, str]]:
+    """(dotted key, message) for each error pydantic found."""
+    problems = []
     for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"])
+        key = ".".join(str(part) for part in item["loc"]) or "(file)"
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key (misspelled?)"
-        lines.append(f"  {key}: {message}")
-    return "\n".join(lines)
+        problems.append((key, message))
+    return problems
 
 
 def load_params(path: str | Path = PARAMS_FILE) -> Params:
@@ -354,11 +359,15 @@ def load_params(path: str | Path = PARAMS_FILE) -> Params:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
-        raise ParamsError(f"{path}: not valid YAML: {error}") from None
+        raise ParamsError(
+            f"{path}: not valid YAML: {error}", [("(file)", f"not valid YAML: {error}")]
+        ) from None
     try:
         return Params.model_validate(raw or {})
     except ValidationError as error:
-        raise ParamsError(f"{path}: invalid parameters\n{_describe(error)}") from None
+        problems = _problems(error)
+        lines = "\n".join(f"  {key}: {message}" for key, message in problems)
+        raise ParamsError(f"{path}: invalid parameters\n{lines}", problems) from None
 
 
 def load_raw(path: str | Path = PARAMS_FILE) -> dict:

@@ -9,9 +9,9 @@ import sys
 import torch
 
 from .io import InputError
+from .params import PARAMS_FILE
 from .tracking import EXPERIMENT, repo_root, run_tags, tracking_uri
 
-PARAMS = "params.yaml"
 # ParroT's LoRA (its deepspeed LoRA recipe) and LLaMa2lang's (finetune.py, PEFT's default q/v modules).
 LORA_PRESETS = {
     "parrot": {
@@ -41,9 +41,10 @@ def lora_settings(config, group: str = "sft") -> dict:
     missing = [key for key in LORA_KEYS if key not in settings]
     if config.mode != "full" and missing:
         raise InputError(
-            PARAMS,
+            PARAMS_FILE,
             f"{group}.mode {config.mode} needs {', '.join(f'{group}.{k}' for k in missing)} "
             f"(or {group}.preset: {' or '.join(LORA_PRESETS)})",
+            key=f"{group}.preset",
         )
     return settings
 
@@ -84,7 +85,8 @@ def load_model(name_or_path: str, config, group: str, trust_remote_code: bool):
     join_deepspeed(config)
     if config.attn_implementation == "flash_attention_2" and importlib.util.find_spec("flash_attn") is None:
         raise InputError(
-            PARAMS, f"{group}.attn_implementation: flash_attention_2 needs the flash-attn package (GPU extra)"
+            PARAMS_FILE,
+            f"{group}.attn_implementation: flash_attention_2 needs the flash-attn package (GPU extra)",
         )
     kwargs = {}
     if config.mode == "qlora":
@@ -129,6 +131,32 @@ class WithoutEmptyParamGroups:
         optimizer = super().create_optimizer(*args, **kwargs)
         optimizer.param_groups[:] = [group for group in optimizer.param_groups if group["params"]]
         return optimizer
+
+
+def trainer_arguments(config, seed: int, report_to: list[str]) -> dict:
+    """The Trainer keyword arguments `sft` and `preference` share, from their params group (same keys)."""
+    precision = resolved_precision(config.precision)
+    return dict(
+        num_train_epochs=config.epochs,
+        learning_rate=config.learning_rate,
+        lr_scheduler_type=config.lr_scheduler,
+        warmup_ratio=config.warmup_ratio,
+        weight_decay=config.weight_decay,
+        per_device_train_batch_size=config.batch_size,
+        gradient_accumulation_steps=config.gradient_accumulation_steps,
+        max_length=config.max_length,
+        logging_steps=config.logging_steps,
+        seed=seed,
+        data_seed=seed,
+        use_cpu=not torch.cuda.is_available(),
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
+        gradient_checkpointing=config.gradient_checkpointing,
+        deepspeed=config.deepspeed or None,
+        report_to=report_to,
+        run_name=run_tags()["dvc.exp_name"] if report_to else None,
+        dataloader_num_workers=0,
+    )
 
 
 def peak_memory_mb() -> float:
