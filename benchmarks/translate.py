@@ -1,7 +1,7 @@
 """Benchmark: the translate stage's batching against LLaMa2lang's, same tiny MarianMT model, same OASST texts.
 
 `python -m benchmarks.translate [--messages 400] [--repeat 2] [--threads 1] [--model DIR]` builds a tiny
-MarianMT en->de model (`stages.core.marian`, trained in ~2 minutes on the real WMT22 and FLORES en-de
+MarianMT en->de model (`stages.embedded.marian`, trained in ~2 minutes on the real WMT22 and FLORES en-de
 sentence pairs of ../shared/data and the sample's, with 512 positions so that LLaMa2lang's 512-token cap
 fits it; `--model`: use this folder instead) and translates
 the first real OASST messages of ../shared/data/oasst/oasst1-validation.en.jsonl into German, greedy, twice:
@@ -27,9 +27,9 @@ import torch
 from stages.core.batching import token_batches
 from stages.core.engines import CTranslate2Translator, Hop, Seq2SeqTranslator
 from stages.core.io import read_jsonl, read_lines, write_json
-from stages.core.marian import TinyMarianSpec, build_tiny_marian
 from stages.core.params import Translate
 from stages.core.textsplit import join_parts, split_text
+from stages.embedded.marian import TinyMarianSpec, build_tiny_marian
 from stages.translate import Progress, Team, translate_job
 
 OASST = Path("../shared/data/oasst/oasst1-validation.en.jsonl")

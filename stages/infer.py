@@ -18,14 +18,7 @@ from stages.core.generation import GENERATION_KEYS, Generation, generate_all, re
 from stages.core.io import InputError, atomic_path, dumps, read_lines, write_jsonl, write_text
 from stages.core.models import load_causal_lm, load_tokenizer
 from stages.core.params import load_params
-from stages.core.prompts import (
-    HINTS,
-    INFERENCE_INSTRUCTION,
-    inference_prompt,
-    postprocess,
-    render_instruction,
-    with_hint,
-)
+from stages.core.prompts import HINTS, postprocess, translation_prompt
 from stages.core.team import ALONE, Team, join_team
 
 OUT_ROOT = Path("data/hyps")
@@ -122,9 +115,8 @@ def hypotheses(
 ) -> list[dict] | None:
     """The test set's hypothesis records (on process 0; None on the others)."""
     sources, refs = read_test_set(name, spec)
-    instruction = render_instruction(INFERENCE_INSTRUCTION, spec.src_lang, spec.tgt_lang)
     prompts = [
-        inference_prompt(tokenizer, instruction, with_hint(src, HINTS[hint]), params.base.prompt_format)
+        translation_prompt(tokenizer, src, spec.src_lang, spec.tgt_lang, hint, params.base.prompt_format)
         for src in sources
     ]
     raws = generate_all(

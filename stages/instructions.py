@@ -19,7 +19,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from pathlib import Path
 
-from stages.core.io import InputError, atomic_path, dumps, read_jsonl, read_lines
+from stages.core.io import InputError, atomic_path, read_jsonl, read_lines, write_jsonl
 from stages.core.params import MqmFile, load_params
 from stages.core.prompts import HINTS, alpaca_prompt, render_instruction, with_hint
 
@@ -237,7 +237,7 @@ def main() -> None:
     with atomic_path(OUT_DIR) as tmp:
         tmp.mkdir()
         for name, records in outputs.items():
-            (tmp / f"{name}.jsonl").write_text("".join(dumps(r) + "\n" for r in records), encoding="utf-8")
+            write_jsonl(tmp / f"{name}.jsonl", records)
             print(f"instructions: {len(records)} {name} records")
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from stages.core.datasources import load_hf_dataset, reference_fields, sacrebleu_files
-from stages.core.io import InputError, atomic_path, dumps, iter_jsonl, read_lines, write_json
+from stages.core.io import InputError, atomic_path, iter_jsonl, read_lines, write_json, write_jsonl
+from stages.core.langs import CJK
 from stages.core.params import PairFiles, load_params
 
 OUT_DIR = Path("data/pairs")
@@ -23,7 +24,7 @@ REPORT = Path("reports/pairs.json")
 FILTERS = ("empty", "too_long", "ratio", "duplicate", "contaminated")
 
 _SPACES = re.compile(r"\s+")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CJK = re.compile(CJK)
 
 
 class Row(NamedTuple):
@@ -276,8 +277,7 @@ def main() -> None:
     with atomic_path(OUT_DIR) as tmp:
         tmp.mkdir()
         for direction, pairs in by_direction.items():
-            text = "".join(dumps(pair) + "\n" for pair in pairs)
-            (tmp / f"{direction}.jsonl").write_text(text, encoding="utf-8")
+            write_jsonl(tmp / f"{direction}.jsonl", pairs)
     write_json(REPORT, report)
 
 

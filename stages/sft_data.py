@@ -18,7 +18,15 @@ from pathlib import Path
 
 import yaml
 
-from stages.core.io import ALPACA_FIELDS, InputError, atomic_path, dumps, is_url, read_alpaca, read_jsonl
+from stages.core.io import (
+    ALPACA_FIELDS,
+    InputError,
+    atomic_path,
+    is_url,
+    read_alpaca,
+    read_jsonl,
+    write_jsonl,
+)
 from stages.core.langs import is_known
 from stages.core.params import PARAMS_FILE, load_params
 from stages.core.prompts import sft_example
@@ -303,8 +311,8 @@ def main() -> None:
     eval_size = round(len(mix) * config.eval_share)
     with atomic_path(OUT_DIR) as tmp:
         tmp.mkdir()
-        (tmp / "eval.jsonl").write_text("".join(dumps(e) + "\n" for e in mix[:eval_size]), encoding="utf-8")
-        (tmp / "train.jsonl").write_text("".join(dumps(e) + "\n" for e in mix[eval_size:]), encoding="utf-8")
+        write_jsonl(tmp / "eval.jsonl", mix[:eval_size])
+        write_jsonl(tmp / "train.jsonl", mix[eval_size:])
     print(f"sft_data: {len(mix) - eval_size} train, {eval_size} eval")
 
 

@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from stages.core.batching import token_batches
 from stages.core.engines import Hop, load_translator, model_identity, new_tokens_cap, route
-from stages.core.io import ALPACA_FIELDS, atomic_path, dumps, read_alpaca, write_json
+from stages.core.io import ALPACA_FIELDS, atomic_path, dumps, read_alpaca, write_json, write_jsonl
 from stages.core.oasst import read_oasst
 from stages.core.params import load_params
 from stages.core.team import Team, join_team
@@ -303,8 +303,8 @@ def main() -> None:
     alpaca_out = alpaca_records(alpaca, "en", target, joined, routes, config)
     with atomic_path(OUT_DIR) as tmp:
         tmp.mkdir()
-        (tmp / "oasst.jsonl").write_text("".join(dumps(r) + "\n" for r in oasst_out), encoding="utf-8")
-        (tmp / "alpaca.jsonl").write_text("".join(dumps(r) + "\n" for r in alpaca_out), encoding="utf-8")
+        write_jsonl(tmp / "oasst.jsonl", oasst_out)
+        write_jsonl(tmp / "alpaca.jsonl", alpaca_out)
     remove_stale_checkpoints(used)
     print(f"translate: {len(oasst_out)} OASST messages, {len(alpaca_out)} Alpaca records into {target}")
 

@@ -12,7 +12,8 @@ import yaml
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from stages.core.comet import build_tiny_comet, comet_scores  # noqa: E402
+from stages.core.comet import comet_scores
+from stages.embedded.comet import build_tiny_comet  # noqa: E402
 
 EN = [
     "The cat sleeps on the warm sofa.",

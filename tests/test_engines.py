@@ -18,8 +18,8 @@ from stages.core.engines import (
     model_identity,
     route,
 )
-from stages.core.marian import build_tiny_marian
 from stages.core.params import Translate
+from stages.embedded.marian import build_tiny_marian
 
 TEXTS = ["The dog sleeps.", "The cat eats the fish.", "Hello", "The bird sings a song today."]
 EN = ["The dog sleeps.", "The cat eats.", "The bird sings.", "The dog eats."]

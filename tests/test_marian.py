@@ -14,7 +14,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from transformers import MarianMTModel, MarianTokenizer  # noqa: E402
 
-from stages.core.marian import build_tiny_marian, pinned_threads, translate  # noqa: E402
+from stages.embedded.marian import build_tiny_marian, pinned_threads, translate  # noqa: E402
 
 # fmt: off
 # noun: (English, German, gender); gender picks der/die/das and den in the accusative.

@@ -5,8 +5,8 @@ from sacrebleu.metrics import BLEU, CHRF
 
 from stages import score
 from stages.core.io import InputError
-from stages.core.langid import off_target_flags, off_target_rate
 from stages.core.metrics import corpus_scores
+from stages.core.scoring import ScoreSettings, score_hypotheses
 
 from .helpers import write_lines, write_params
 
@@ -86,14 +86,20 @@ def test_off_target_rate_on_clear_sentences():
         "She has been reading the newspaper all morning.",
     ]
     chinese = ["今天下午我们在公园里散步。", "这本书非常有意思，我已经读了两遍。"]
-    assert off_target_rate(german, "de") == 0.0
-    assert off_target_rate(german + english, "de") == 0.5
-    assert off_target_rate(chinese + english, "zh") == 0.5
-    assert off_target_rate(english + chinese + german, "en") == pytest.approx(2 / 3)
+
+    def rate(hyps: list[str], tgt_lang: str) -> float:
+        return score_hypotheses(hyps, hyps, [hyps], tgt_lang, ScoreSettings())[0]["off_target"]
+
+    assert rate(german, "de") == 0.0
+    assert rate(german + english, "de") == 0.5
+    assert rate(chinese + english, "zh") == 0.5
+    assert rate(english + chinese + german, "en") == pytest.approx(0.6667)
     # An empty output is a failed translation, whatever the identifier's prior says.
-    assert off_target_flags(["", "  ", german[0]], "de") == [True, True, False]
+    hyps = ["", "  ", german[0]]
+    _, _, segments = score_hypotheses(["a"] * 3, hyps, [[german[0]] * 3], "de", ScoreSettings())
+    assert [segment["off_target"] for segment in segments] == [True, True, False]
     with pytest.raises(ValueError, match="does not know"):
-        off_target_rate(german, "xx")
+        rate(german, "xx")
 
 
 def test_multiple_references_score_as_sacrebleu_streams(in_tmp):

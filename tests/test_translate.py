@@ -9,8 +9,8 @@ import pytest
 from stages import translate
 from stages.core.engines import Hop, route
 from stages.core.io import InputError, read_jsonl
-from stages.core.marian import build_tiny_marian
 from stages.core.textsplit import join_parts, split_text
+from stages.embedded.marian import build_tiny_marian
 
 from .conftest import ROOT
 from .helpers import write_lines, write_params

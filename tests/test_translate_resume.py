@@ -14,7 +14,7 @@ import pytest
 
 from stages import translate
 from stages.core.io import read_jsonl
-from stages.core.marian import build_tiny_marian
+from stages.embedded.marian import build_tiny_marian
 
 from .conftest import ROOT
 from .helpers import write_lines, write_params

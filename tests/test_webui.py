@@ -21,14 +21,7 @@ import torch
 from stages.commands.webui import API_NAME, FIELDS, create_app, form_values, launch, parse_request
 from stages.core.generation import GENERATION_THREAD, sampling_or_greedy
 from stages.core.models import load_causal_lm, load_tokenizer
-from stages.core.prompts import (
-    HINTS,
-    INFERENCE_INSTRUCTION,
-    inference_prompt,
-    postprocess,
-    render_instruction,
-    with_hint,
-)
+from stages.core.prompts import alpaca_prompt, inference_prompt, postprocess
 
 from .helpers import expected_reply
 
@@ -91,15 +84,17 @@ def ask(client, **fields) -> tuple[str, str]:
     return output, prompt
 
 
-def translation_prompt(tokenizer) -> str:
-    instruction = render_instruction(INFERENCE_INSTRUCTION, "en", "de")
-    return inference_prompt(tokenizer, instruction, with_hint("The dog sleeps.", HINTS["minor"]), "alpaca")
+INSTRUCTION = "Translate the following sentences from English to German."
+# ParroT's inference prompt for TRANSLATION, written out: its instruction, the hint after the input.
+TRANSLATION_PROMPT = alpaca_prompt(
+    INSTRUCTION, "The dog sleeps.\n\n### Hint: A translation with minor errors could be"
+)
 
 
 def test_translation_builds_the_infer_prompt_with_the_hint(client, loaded):
     model, tokenizer = loaded
     output, prompt = ask(client, **TRANSLATION)
-    assert prompt == translation_prompt(tokenizer)
+    assert prompt == TRANSLATION_PROMPT
     assert "### Hint: A translation with minor errors could be" in prompt
     assert output == postprocess(expected_reply(model, tokenizer, prompt))
 
@@ -363,7 +358,7 @@ def test_the_page_in_a_headless_browser(client, server, loaded, tmp_path):
     sentence and presses Generate, and the translation appears: its text and a screenshot are checked; the
     page asks nothing of any other host; a shared link with `autorun=1` gives the same translation."""
     expected = ask(client, **TRANSLATION)[0]
-    instruction = render_instruction(INFERENCE_INSTRUCTION, "en", "de")
+    instruction = INSTRUCTION
     chrome = DevTools(browser())
     try:
         chrome.call("Network.enable")
@@ -407,7 +402,7 @@ def test_the_page_in_a_headless_browser(client, server, loaded, tmp_path):
     (tmp_path / "webui.png").write_bytes(png)
     if os.environ.get("LINGTUNE_SCREENSHOT"):  # keep it to look at
         shutil.copy(tmp_path / "webui.png", os.environ["LINGTUNE_SCREENSHOT"])
-    assert shown_prompt == translation_prompt(loaded[1])
+    assert shown_prompt == TRANSLATION_PROMPT
     elsewhere = [url for url in requested if not url.startswith((server, "data:", "blob:"))]
     assert requested and not elsewhere, elsewhere
     assert after.size == (1200, 800)

@@ -22,14 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from stages.core.generation import Generation, sampling_or_greedy, stream
 from stages.core.langs import LANGUAGES, is_known
-from stages.core.prompts import (
-    HINTS,
-    INFERENCE_INSTRUCTION,
-    inference_prompt,
-    postprocess,
-    render_instruction,
-    with_hint,
-)
+from stages.core.prompts import HINTS, inference_prompt, postprocess, translation_prompt, with_hint
 
 from .chat import generation_from, load, resolve_format
 
@@ -118,11 +111,14 @@ def parse_request(values: dict) -> Request:
 
 def request_prompt(tokenizer, request: Request, prompt_format: str) -> str:
     """The prompt as training and the `infer` stage build it."""
-    instruction = request.instruction.strip() or render_instruction(
-        INFERENCE_INSTRUCTION, request.src_lang, request.tgt_lang
+    source = request.input.strip()
+    if not request.instruction.strip():
+        return translation_prompt(
+            tokenizer, source, request.src_lang, request.tgt_lang, request.hint, prompt_format
+        )
+    return inference_prompt(
+        tokenizer, request.instruction.strip(), with_hint(source, HINTS[request.hint]), prompt_format
     )
-    source = with_hint(request.input.strip(), HINTS[request.hint])
-    return inference_prompt(tokenizer, instruction, source, prompt_format)
 
 
 def final_output(request: Request, raw: str) -> str:

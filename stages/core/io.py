@@ -171,7 +171,3 @@ def write_json(path: str | Path, obj: Any) -> None:
 def write_text(path: str | Path, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
-
-
-def jsonl_in(folder: Path, name: str) -> Path:
-    return folder / f"{name}.jsonl"

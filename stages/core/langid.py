@@ -44,20 +44,6 @@ def identify(text: str) -> str | None:
     return _identifier().classify(text)[0] if text else None
 
 
-def off_target_flags(hyps: list[str], tgt_lang: str) -> list[bool]:
-    """For each hypothesis, whether it is not in `tgt_lang`; an empty hypothesis is off-target."""
-    labels = target_labels(tgt_lang)
-    return [identify(hyp) not in labels for hyp in hyps]
-
-
-def off_target_rate(hyps: list[str], tgt_lang: str) -> float:
-    """The share (0..1) of hypotheses not in `tgt_lang`; empty hypotheses count as off-target."""
-    if not hyps:
-        raise ValueError("no hypotheses")
-    flags = off_target_flags(hyps, tgt_lang)
-    return sum(flags) / len(flags)
-
-
 def signature() -> str:
     """How the rate was measured, stored beside it as sacreBLEU's signatures are."""
     return f"py3langid:{version('py3langid')}|langs:all-{len(_identifier().nb_classes)}|empty:off-target"

@@ -1,4 +1,9 @@
-"""Language codes the pipeline accepts, and their names as prompts render them."""
+"""Language codes the pipeline accepts, their names as prompts render them, and the CJK character class."""
+
+# Scripts written without spaces between words: kana, CJK ideographs (and extension A, compatibility
+# forms), hangul syllables, CJK punctuation and full-width forms. Tokenizers isolate each such character;
+# length filters count them one by one, as words are counted elsewhere.
+CJK = r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"
 
 # ISO 639-1 code -> (English name, Chinese name). ParroT renders language names in the
 # instruction language, so each entry carries both.

@@ -84,6 +84,14 @@ def inference_prompt(tokenizer, instruction: str, input: str, prompt_format: str
     return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
 
+def translation_prompt(
+    tokenizer, source: str, src_lang: str, tgt_lang: str, hint: str, prompt_format: str
+) -> str:
+    """ParroT's inference prompt for one source: the instruction for the direction, the hint after it."""
+    instruction = render_instruction(INFERENCE_INSTRUCTION, src_lang, tgt_lang)
+    return inference_prompt(tokenizer, instruction, with_hint(source, HINTS[hint]), prompt_format)
+
+
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 
 

@@ -13,18 +13,18 @@ from pathlib import Path
 
 import torch
 
-from stages.core.comet import build_tiny_comet
 from stages.core.io import atomic_path, read_jsonl, read_lines
-from stages.core.marian import build_tiny_marian
+from stages.core.langs import CJK
 from stages.core.params import load_params
 from stages.core.prompts import ALPACA_NO_INPUT, ALPACA_WITH_INPUT, CHAT_TEMPLATE, HINTS
+
+from .comet import build_tiny_comet
+from .marian import build_tiny_marian
 
 BASE_DIR = Path("models/base")
 OUT_DIR = Path("models/embedded")
 SAMPLE = Path("data/sample")
 SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>", "<|system|>", "<|user|>", "<|assistant|>"]
-# CJK ideographs, kana and hangul: isolated before byte-level BPE.
-CJK = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\u3000-\u303f\uff00-\uffef]"
 
 
 def sample_texts() -> list[str]:
@@ -119,7 +119,3 @@ def main() -> None:
             print(f"embedded: translator opus-mt-{direction}")
         build_tiny_comet(tmp / "comet", texts, seed, final_dir=OUT_DIR / "comet")
         print("embedded: COMET model")
-
-
-if __name__ == "__main__":
-    main()
