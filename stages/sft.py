@@ -26,6 +26,7 @@ from trl import SFTTrainer
 from stages.core.io import InputError, atomic_path, read_jsonl, write_json
 from stages.core.models import load_tokenizer
 from stages.core.params import PARAMS_FILE, Params, load_params
+from stages.core.prompts import chat_text, conversation
 from stages.core.team import this_process
 from stages.core.training import (
     LAUNCHERS,
@@ -132,7 +133,7 @@ def load_split(name: str):
     return Dataset.from_list([{k: v for k, v in r.items() if k != "source"} for r in records])
 
 
-def training_config(params: Params, has_eval: bool, report_to: list[str]):
+def training_config(params: Params, has_eval: bool, report_to: list[str], assistant_only_loss: bool):
     from trl import SFTConfig
 
     config = params.sft
@@ -144,7 +145,8 @@ def training_config(params: Params, has_eval: bool, report_to: list[str]):
         # best-fit decreasing: whole examples, position ids restart per example (padding-free batches)
         packing_strategy="bfd",
         group_by_length=config.group_by_length and not config.packing,
-        assistant_only_loss=params.base.prompt_format == "chat",
+        # TRL masks chat data through the template's markers; pre-tokenized data carries its own masks.
+        assistant_only_loss=assistant_only_loss,
         eval_strategy="epoch" if has_eval else "no",
         save_strategy="steps",
         save_steps=config.checkpoint_steps,
@@ -155,28 +157,83 @@ def training_config(params: Params, has_eval: bool, report_to: list[str]):
     )
 
 
-def set_chat_template(tokenizer, params: Params) -> None:
-    """A template from sft.chat_template; for chat data, one that marks the assistant turns."""
+def set_chat_template(tokenizer, params: Params) -> str | None:
+    """A template from sft.chat_template; for chat data, how the loss is kept to the assistant turns:
+    "template" (its `{% generation %}` markers, or TRL's marked copy of a family it knows) or "prefixes"
+    (any other template: see `assistant_tokens`). None for Alpaca data."""
     from trl.chat_template_utils import get_training_chat_template
 
     if params.sft.chat_template:
         tokenizer.chat_template = Path(params.sft.chat_template).read_text(encoding="utf-8")
     if params.base.prompt_format != "chat":
-        return
-    where = f"{params.base.model} (base.model)"
+        return None
     if not tokenizer.chat_template:
         raise InputError(
-            PARAMS_FILE, f"sft.chat_template: {where} has no chat template; give one with markers"
+            PARAMS_FILE,
+            f"sft.chat_template: {params.base.model} (base.model) has no chat template; give one",
+            key="sft.chat_template",
         )
     try:
         # None when the template marks its assistant turns; TRL's patched copy for the families it knows.
         get_training_chat_template(tokenizer)
+        return "template"
     except ValueError:
-        raise InputError(
-            PARAMS_FILE,
-            f"sft.chat_template: the chat template of {where} has no {{% generation %}} markers, so the "
-            "loss could not be limited to the assistant turns; give a template with them (README: Training)",
-        ) from None
+        return "prefixes"
+
+
+# --- assistant-only loss for templates without generation markers (Llama-2-chat, Mistral, …) ----------
+
+
+def assistant_spans(tokenizer, messages: list[dict]) -> tuple[str, list[tuple[int, int]]]:
+    """The conversation as its template renders it, and the character span of every assistant turn.
+
+    Rendered prefix by prefix: a turn starts where the conversation up to it, with the generation prompt,
+    ends, and ends where the conversation through it ends (trailing whitespace left out), so the span holds
+    the reply and the end-of-turn text the template writes after it (`</s>`, `<|eot_id|>`, `<|im_end|>`).
+    ValueError when a prefix is not a prefix of the whole: the template cannot be masked this way.
+    """
+    text = chat_text(tokenizer, messages)
+    spans = []
+    for index, message in enumerate(messages):
+        if message["role"] != "assistant":
+            continue
+        before = chat_text(tokenizer, messages[:index], generation_prompt=True)
+        through = chat_text(tokenizer, messages[: index + 1]).rstrip()
+        if not (text.startswith(before) and text.startswith(through) and len(before) < len(through)):
+            raise ValueError(f"the rendering of turn {index} does not extend the turns before it")
+        spans.append((len(before), len(through)))
+    return text, spans
+
+
+def assistant_tokens(tokenizer, messages: list[dict]) -> dict[str, list[int]]:
+    """`input_ids` of the rendered conversation (no special tokens added: the template writes them, as
+    TRL tokenizes templated text) and `assistant_masks`, 1 on every token that starts in an assistant span."""
+    text, spans = assistant_spans(tokenizer, messages)
+    encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    mask = [int(any(a <= start < b for a, b in spans)) for start, _ in encoded["offset_mapping"]]
+    return {"input_ids": encoded["input_ids"], "assistant_masks": mask}
+
+
+def masked_by_prefixes(dataset, tokenizer, params: Params):
+    """Chat examples tokenized with their assistant masks, for TRL to turn into labels."""
+
+    def tokenize(example: dict) -> dict:
+        try:
+            return assistant_tokens(tokenizer, example["messages"])
+        except ValueError as error:
+            raise InputError(
+                PARAMS_FILE,
+                f"sft.chat_template: the chat template of {params.base.model} cannot be masked to its "
+                f"assistant turns ({error}); give one with {{% generation %}} markers",
+                key="sft.chat_template",
+            ) from None
+
+    return dataset.map(tokenize, remove_columns=dataset.column_names)
+
+
+def with_template_turns(dataset, tokenizer):
+    """Chat examples as the template takes them (a system turn folded where the template has none)."""
+    return dataset.map(lambda example: {"messages": conversation(tokenizer, example["messages"])})
 
 
 class Trainer(WithoutEmptyParamGroups, SFTTrainer):
@@ -184,9 +241,14 @@ class Trainer(WithoutEmptyParamGroups, SFTTrainer):
 
 
 def build_trainer(params: Params, train, evaluation, callbacks=(), report_to: list[str] | None = None):
-    args = training_config(params, has_eval=len(evaluation) > 0, report_to=report_to or [])
     tokenizer = load_tokenizer(params.base.model, params.base.trust_remote_code, padding_side="right")
-    set_chat_template(tokenizer, params)
+    masking = set_chat_template(tokenizer, params)
+    if masking == "prefixes":
+        train, evaluation = (masked_by_prefixes(split, tokenizer, params) for split in (train, evaluation))
+    elif masking == "template":
+        train, evaluation = (with_template_turns(split, tokenizer) for split in (train, evaluation))
+    has_eval = len(evaluation) > 0
+    args = training_config(params, has_eval, report_to or [], assistant_only_loss=masking == "template")
     return Trainer(
         model=load_training_model(params.base.model, params.sft, "sft", params.base.trust_remote_code),
         args=args,
@@ -215,13 +277,12 @@ class Throughput(TrainerCallback):
 
 
 def end_of_turn_ids(tokenizer, prompt_format: str) -> list[int]:
-    """The tokens that end a response as trained: EOS, or the template's end of an assistant turn."""
+    """The tokens that end a response as trained: the template's end of an assistant turn (found as
+    training finds the turn, whatever template: `assistant_tokens`), then EOS."""
     ids = [tokenizer.eos_token_id]
     if prompt_format == "chat":
         messages = [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]
-        rendered = tokenizer.apply_chat_template(
-            messages, tokenize=True, return_dict=True, return_assistant_tokens_mask=True
-        )
+        rendered = assistant_tokens(tokenizer, messages)
         trained = [t for t, m in zip(rendered["input_ids"], rendered["assistant_masks"], strict=True) if m]
         if trained and trained[-1] not in ids:
             ids.insert(0, trained[-1])

@@ -63,3 +63,38 @@ def expected_reply(model, tokenizer, prompt: str, new_tokens: int = 10) -> str:
             **encoded, max_new_tokens=new_tokens, do_sample=False, pad_token_id=tokenizer.pad_token_id
         )
     return tokenizer.decode(output[0, encoded["input_ids"].shape[1] :], skip_special_tokens=True)
+
+
+SHARED_MODELS = ROOT.parent / "shared" / "models"
+
+
+def shared_model(name: str) -> Path:
+    """A folder of ../shared/models (real tokenizers, templates, configs); the test skips without it."""
+    import pytest
+
+    folder = SHARED_MODELS / name
+    if not folder.is_dir():
+        pytest.skip(f"../shared/models/{name} is absent")
+    return folder
+
+
+def tiny_llama_twin(tokenizer, folder: Path) -> Path:
+    """A tiny random Llama over a real tokenizer's vocabulary and special tokens, saved with it."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+    LlamaForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder

@@ -17,12 +17,10 @@ from stages.core.models import load_causal_lm, load_tokenizer
 from stages.core.params import load_params
 from stages.core.prompts import INFERENCE_INSTRUCTION, render_instruction, user_message
 
-from .conftest import ROOT
-from .helpers import write_lines, write_params
+from .helpers import shared_model, tiny_llama_twin, write_lines, write_params
 
 SOURCE = "The dog sleeps."
 GREEDY = sampling_or_greedy(max_new_tokens=2, temperature=0, top_p=1.0)
-SHARED_MODELS = ROOT.parent / "shared" / "models"
 FAMILIES_WITH_BOS = ("llama2-chat", "llama3-instruct", "llama3.1-instruct", "mistral-v0.3-instruct")
 
 
@@ -51,29 +49,6 @@ def bos_template_twin(tiny_lm, folder):
         single=f"{bos} $A", pair=f"{bos} $A {bos} $B", special_tokens=[(bos, tokenizer.bos_token_id)]
     )
     tokenizer.chat_template = "{{ bos_token }}" + tokenizer.chat_template
-    tokenizer.save_pretrained(folder)
-    return folder
-
-
-def tiny_llama_of(tokenizer_folder, folder):
-    """A tiny random Llama over a real tokenizer's vocabulary, saved with that tokenizer."""
-    import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    tokenizer = load_tokenizer(str(tokenizer_folder))
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-    )
-    LlamaForCausalLM(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
 
@@ -143,10 +118,7 @@ def test_an_alpaca_prompt_gets_the_tokenizers_one_bos(tiny_lm, tmp_path, monkeyp
 
 @pytest.mark.parametrize("family", FAMILIES_WITH_BOS)
 def test_real_templates_that_write_bos_get_one(family, tmp_path, monkeypatch):
-    source = SHARED_MODELS / family
-    if not source.is_dir():
-        pytest.skip(f"../shared/models/{family} is absent")
-    folder = tiny_llama_of(source, tmp_path / "twin")
+    folder = tiny_llama_twin(load_tokenizer(str(shared_model(family))), tmp_path / "twin")
     tokenizer = load_tokenizer(str(folder))
     seen = ids_of_each_path(folder, tmp_path, monkeypatch, "chat")
     assert_one_bos_and_the_same_ids(seen, tokenizer.bos_token_id)

@@ -57,13 +57,38 @@ def test_loss_is_on_every_assistant_token_only(in_tmp, tiny_lm):
     assert tokenizer.decode(batch["labels"][1][batch["labels"][1] != -100]) == "Hallo</s>"
 
 
-def test_a_chat_template_without_generation_markers_is_refused(in_tmp, tiny_lm):
-    write_sft_data(in_tmp, "chat")
-    template = "{% for m in messages %}{{ m['role'] + ': ' + m['content'] + eos_token }}{% endfor %}"
+def test_a_chat_template_without_generation_markers_is_masked_by_its_prefixes(in_tmp, tiny_lm):
+    examples = write_sft_data(in_tmp, "chat")
+    template = "{% for m in messages %}{{ m['role'] + ': ' + m['content'] + eos_token + '\n' }}{% endfor %}"
+    template += "{% if add_generation_prompt %}{{ 'assistant: ' }}{% endif %}"
     (in_tmp / "plain.jinja").write_text(template)
     write_sft_params(in_tmp, tiny_lm, "chat", chat_template="plain.jinja")
-    with pytest.raises(InputError, match=r"sft.chat_template: .*no \{% generation %\} markers"):
+    trainer = sft.build_trainer(load_params(), sft.load_split("train"), sft.load_split("eval"))
+    tokenizer = trainer.processing_class
+    batch = _collated(trainer)
+    # Independently: the prompt is the text before "assistant: " ends, the reply is its content and EOS.
+    prompts = [
+        len(tokenizer(f"user: {e['messages'][0]['content']}</s>\nassistant: ")["input_ids"])
+        for e in examples[:3]
+    ]
+    fulls = [
+        p + len(tokenizer(e["messages"][1]["content"] + "</s>")["input_ids"])
+        for p, e in zip(prompts, examples, strict=False)
+    ]
+    _check_labels(batch, prompts, fulls)
+    assert tokenizer.decode(batch["labels"][1][batch["labels"][1] != -100]) == "Hallo</s>"
+    assert sft.end_of_turn_ids(tokenizer, "chat") == [tokenizer.eos_token_id]
+
+
+def test_a_template_whose_prefixes_do_not_extend_is_refused_naming_the_key(in_tmp, tiny_lm):
+    write_sft_data(in_tmp, "chat")
+    # The message count up front: no conversation starts with the rendering of its first turns.
+    template = "{{ messages | length }}{% for m in messages %}{{ m['content'] + eos_token }}{% endfor %}"
+    (in_tmp / "counted.jinja").write_text(template)
+    write_sft_params(in_tmp, tiny_lm, "chat", chat_template="counted.jinja")
+    with pytest.raises(InputError, match=r"sft.chat_template: .*cannot be masked") as error:
         sft.build_trainer(load_params(), sft.load_split("train"), sft.load_split("eval"))
+    assert error.value.key == "sft.chat_template"
 
 
 def test_presets_fill_the_lora_keys_and_written_keys_win(in_tmp, tiny_lm):

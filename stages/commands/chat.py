@@ -15,7 +15,7 @@ from typing import TextIO
 
 from stages.core.generation import Generation, sampling_or_greedy, stream
 from stages.core.params import PARAMS_FILE
-from stages.core.prompts import alpaca_prompt, inference_prompt
+from stages.core.prompts import alpaca_prompt, chat_text, inference_prompt
 
 # The model loaders are imported where used: they import transformers.
 
@@ -48,7 +48,7 @@ def params_defaults(params_file: str | Path) -> tuple[str | None, str]:
 def chat_prompt(tokenizer, messages: list[dict], prompt_format: str) -> str:
     """The text to continue: every message so far, ending with the user's latest, as training wrote it."""
     if prompt_format == "chat":
-        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return chat_text(tokenizer, messages, generation_prompt=True)
     # Alpaca has no system slot and no turns: earlier exchanges are written as finished Alpaca records
     # (response, then end of sequence, as training appended it), the new message as the prompt to answer.
     turns = [message for message in messages if message["role"] != "system"]

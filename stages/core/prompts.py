@@ -76,12 +76,60 @@ def sft_example(instruction: str, input: str, output: str, prompt_format: str) -
     }
 
 
+def _renders(tokenizer, messages: list[dict], generation_prompt: bool = False) -> str | None:
+    """The template's text, or None when the template refuses the messages (raise_exception)."""
+    from jinja2.exceptions import TemplateError
+
+    try:
+        return tokenizer.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=generation_prompt
+        )
+    except TemplateError:
+        return None
+
+
+_SYSTEM_TURN: dict[str, bool] = {}  # per template text: rendering it twice per example adds up
+
+
+def keeps_system_turn(tokenizer) -> bool:
+    """Whether the chat template takes a system turn and keeps it where it is as the conversation grows.
+
+    Gemma's template refuses one; Mistral's moves the system text into the latest user turn, so a
+    conversation's rendering would not start with its earlier prefixes.
+    """
+    template = tokenizer.chat_template or ""
+    if template in _SYSTEM_TURN:
+        return _SYSTEM_TURN[template]
+    system, user, reply = (
+        {"role": r, "content": c} for r, c in (("system", "s"), ("user", "u"), ("assistant", "a"))
+    )
+    short = _renders(tokenizer, [system, user], generation_prompt=True)
+    longer = _renders(tokenizer, [system, user, reply, user])
+    _SYSTEM_TURN[template] = short is not None and longer is not None and longer.startswith(short)
+    return _SYSTEM_TURN[template]
+
+
+def conversation(tokenizer, messages: list[dict]) -> list[dict]:
+    """The messages as the tokenizer's template takes them, the same at training and at inference: where
+    the template has no (stable) system turn, the system text opens the first user turn."""
+    if not messages or messages[0]["role"] != "system" or keeps_system_turn(tokenizer):
+        return messages
+    system, first, *rest = messages
+    return [{"role": first["role"], "content": f"{system['content']}\n\n{first['content']}"}, *rest]
+
+
+def chat_text(tokenizer, messages: list[dict], generation_prompt: bool = False) -> str:
+    """The conversation rendered by the tokenizer's chat template (after `conversation`)."""
+    return tokenizer.apply_chat_template(
+        conversation(tokenizer, messages), tokenize=False, add_generation_prompt=generation_prompt
+    )
+
+
 def inference_prompt(tokenizer, instruction: str, input: str, prompt_format: str) -> str:
     """The prompt text for generation, identical to the training prompt up to the response."""
     if prompt_format == "alpaca":
         return alpaca_prompt(instruction, input)
-    messages = [{"role": "user", "content": user_message(instruction, input)}]
-    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return chat_text(tokenizer, [{"role": "user", "content": user_message(instruction, input)}], True)
 
 
 def translation_prompt(
