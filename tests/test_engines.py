@@ -249,3 +249,74 @@ def test_params_need_a_model_for_multilingual_engines():
         _config(engine="nllb")
     with pytest.raises(ValueError, match="llm engine runs on transformers only"):
         _config(engine="llm", model="m", backend="ctranslate2")
+
+
+def _tiny_marian_of(source: Path, folder: Path) -> Path:
+    """A tiny random MarianMT with a real OPUS-MT tokenizer and its config's special-token ids."""
+    import shutil
+
+    from transformers import MarianConfig, MarianMTModel
+
+    shutil.copytree(source, folder)
+    real = json.loads((source / "config.json").read_text(encoding="utf-8"))
+    keep = ("vocab_size", "pad_token_id", "eos_token_id", "decoder_start_token_id", "bos_token_id")
+    small = dict(d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2)
+    small |= dict(decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32)
+    torch.manual_seed(0)
+    MarianMTModel(MarianConfig(**{k: real[k] for k in keep if k in real}, **small)).save_pretrained(folder)
+    return folder
+
+
+def test_a_multi_target_opus_model_gets_its_target_token_and_a_single_target_one_none(tmp_path):
+    from .helpers import shared_model
+
+    multi = _tiny_marian_of(shared_model("opus-mt-tc-big-en-pt"), tmp_path / "opus-mt-tc-big-en-pt")
+    translator = Seq2SeqTranslator("opus-mt", Hop(str(multi), "en", "pt"))
+    ids = translator.input_ids(["The dog sleeps."])[0]
+    tokens = translator.tokenizer.convert_ids_to_tokens(ids)
+    # Measured before: `▁The ▁dog … </s>`, no target token; the model needs `>>por<<` first.
+    assert tokens[0] == ">>por<<" and tokens[-1] == "</s>" and ">>por<<" not in tokens[1:]
+    assert len(translator.translate(["The dog sleeps."], 4)) == 1
+    single = _tiny_marian_of(shared_model("opus-mt-en-mg"), tmp_path / "opus-mt-en-mg")
+    translator = Seq2SeqTranslator("opus-mt", Hop(str(single), "en", "mg"))
+    assert translator.target_token is None
+    assert not translator.tokenizer.convert_ids_to_tokens(translator.input_ids(["The dog."])[0])[
+        0
+    ].startswith(">>")
+
+
+def test_opus_target_tokens_follow_opus_codes_and_a_missing_one_is_named():
+    from stages.core.engines import opus_target_token
+
+    class Vocabulary:  # a test double: only what the lookup reads
+        def __init__(self, *tokens):
+            self.tokens = {token: index for index, token in enumerate(tokens)}
+
+        def get_vocab(self):
+            return self.tokens
+
+    zh = Vocabulary(">>cmn_Hans<<", ">>cmn_Hant<<", ">>yue_Hant<<", "▁the")
+    assert opus_target_token(zh, "zh", "opus-mt-en-zh") == ">>cmn_Hans<<"
+    assert opus_target_token(Vocabulary(">>deu<<", ">>nld<<"), "de", "m") == ">>deu<<"
+    assert opus_target_token(Vocabulary("▁the"), "de", "m") is None
+    with pytest.raises(LookupError, match="opus-mt-en-zh is a multi-target OPUS-MT model .* 'de'"):
+        opus_target_token(zh, "de", "opus-mt-en-zh")
+
+
+def test_an_engine_that_lacks_a_language_is_refused_up_front(tmp_path):
+    import yaml
+
+    from stages.core.engines import model_code
+    from stages.core.params import ParamsError, load_params
+
+    from .helpers import SHIPPED
+
+    raw = SHIPPED | {"base": SHIPPED["base"] | {"target_lang": "eu"}}
+    raw["translate"] = SHIPPED["translate"] | {"engine": "m2m100", "model": "facebook/m2m100_418M"}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ParamsError) as error:
+        load_params(tmp_path / "params.yaml")
+    assert "M2M-100 does not know language 'eu'" in dict(error.value.problems)["base.target_lang"]
+    with pytest.raises(LookupError, match="M2M-100 does not know language 'eu'"):
+        model_code("m2m100", "eu")  # a source language met in the data
+    assert model_code("madlad", "eu") == "eu" and model_code("nllb", "eu") == "eus_Latn"

@@ -18,26 +18,22 @@ import torch
 
 from stages.core.generation import PRESETS, encode, generate_batch
 from stages.core.io import atomic_path
-from stages.core.langs import LANGUAGES
+from stages.core.langs import ISO_FIXES, LANGUAGES, NLLB_CODES, engine_language_problem
 from stages.core.models import device, load_tokenizer
 
 SEQ2SEQ = ("opus-mt", "m2m100", "nllb", "madlad")
+OPUS_TARGET_TOKEN = re.compile(r">>[a-z]{2,3}(?:_[A-Z][a-z]{3})?<<")
+# OPUS-MT's target tokens where the ISO 639-3 code of the NLLB table is not the one OPUS uses first:
+# Chinese is Mandarin in simplified script; macrolanguages may be named by the macrolanguage code.
+OPUS_TARGETS = {
+    "zh": ("cmn_Hans", "zho_Hans", "cmn", "zho"),
+    "ar": ("ara", "arb"),
+    "fa": ("fas", "pes"),
+    "lv": ("lav", "lvs"),
+    "no": ("nob", "nor"),
+    "et": ("est", "ekk"),
+}
 
-# OASST's codes that OPUS-MT, M2M-100 and MADLAD-400 name differently (they know one Portuguese).
-ISO_FIXES = {"pt-BR": "pt"}
-
-# NLLB-200 (FLORES-200) codes of the languages lingtune knows.
-NLLB_CODES = {
-    "ar": "arb_Arab", "bg": "bul_Cyrl", "ca": "cat_Latn", "cs": "ces_Latn", "da": "dan_Latn",
-    "de": "deu_Latn", "el": "ell_Grek", "en": "eng_Latn", "es": "spa_Latn", "et": "est_Latn",
-    "eu": "eus_Latn", "fa": "pes_Arab", "fi": "fin_Latn", "fr": "fra_Latn", "he": "heb_Hebr",
-    "hi": "hin_Deva", "hr": "hrv_Latn", "hu": "hun_Latn", "id": "ind_Latn", "is": "isl_Latn",
-    "it": "ita_Latn", "ja": "jpn_Jpan", "ko": "kor_Hang", "lt": "lit_Latn", "lv": "lvs_Latn",
-    "nl": "nld_Latn", "no": "nob_Latn", "pl": "pol_Latn", "pt": "por_Latn", "pt-BR": "por_Latn",
-    "ro": "ron_Latn", "ru": "rus_Cyrl", "sk": "slk_Latn", "sl": "slv_Latn", "sr": "srp_Cyrl",
-    "sv": "swe_Latn", "th": "tha_Thai", "tr": "tur_Latn", "uk": "ukr_Cyrl", "vi": "vie_Latn",
-    "zh": "zho_Hans",
-}  # fmt: skip
 
 # TowerInstruct's chat format (ChatML), for models that bring no chat template.
 CHATML_TEMPLATE = (
@@ -59,11 +55,32 @@ class Hop:
 
 def model_code(engine: str, lang: str) -> str:
     """A language as the engine's models name it (`deu_Latn` for NLLB, plain ISO for the others)."""
+    unsupported = engine_language_problem(engine, lang)
+    if unsupported:
+        raise LookupError(unsupported)
     if engine == "nllb":
-        if lang not in NLLB_CODES:
-            raise LookupError(f"no NLLB-200 code known for language {lang!r}")
         return NLLB_CODES[lang]
     return ISO_FIXES.get(lang, lang)
+
+
+def opus_target_token(tokenizer, lang: str, model: str) -> str | None:
+    """The `>>xxx<<` token a multi-target OPUS-MT model needs in front of each source; None for a model
+    with one target language (its vocabulary has no such token).
+
+    OPUS-MT names targets by ISO 639-3 code, some with a script (`>>por<<`, `>>cmn_Hans<<`).
+    """
+    labels = {token for token in tokenizer.get_vocab() if OPUS_TARGET_TOKEN.fullmatch(token)}
+    if not labels:
+        return None
+    lang = ISO_FIXES.get(lang, lang)
+    code, script = NLLB_CODES[lang].split("_") if lang in NLLB_CODES else (lang, "")
+    for candidate in (*OPUS_TARGETS.get(lang, ()), f"{code}_{script}", code):
+        if f">>{candidate}<<" in labels:
+            return f">>{candidate}<<"
+    raise LookupError(
+        f"{model} is a multi-target OPUS-MT model and none of its {len(labels)} target tokens is for "
+        f"{lang!r} (it has {', '.join(sorted(labels)[:12])}{' …' if len(labels) > 12 else ''})"
+    )
 
 
 def opus_model(root: str, src: str, tgt: str) -> str | None:
@@ -134,18 +151,30 @@ class Seq2SeqTranslator:
     """MarianMT, M2M-100, NLLB-200 or MADLAD-400 (T5) through transformers."""
 
     def __init__(self, engine: str, hop: Hop):
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers import AutoTokenizer
 
         self.engine, self.hop = engine, hop
         self.tokenizer = AutoTokenizer.from_pretrained(hop.model)
         if engine in ("m2m100", "nllb"):
             self.tokenizer.src_lang = hop.src
-        self.model = AutoModelForSeq2SeqLM.from_pretrained(hop.model).to(device()).eval()
+        opus = engine == "opus-mt"
+        self.target_token = opus_target_token(self.tokenizer, hop.tgt, hop.model) if opus else None
+        self.model = self.load_model()
         self.ids: dict[str, list[int]] = {}
 
+    def load_model(self):
+        from transformers import AutoModelForSeq2SeqLM
+
+        return AutoModelForSeq2SeqLM.from_pretrained(self.hop.model).to(device()).eval()
+
     def inputs(self, texts: list[str]) -> list[str]:
-        # MADLAD-400 reads the target language from a `<2xx>` token in front of the source.
-        return [f"<2{self.hop.tgt}> {text}" for text in texts] if self.engine == "madlad" else texts
+        # MADLAD-400 reads the target language from a `<2xx>` token in front of the source, as do
+        # multi-target OPUS-MT models from a `>>xxx<<` token.
+        if self.engine == "madlad":
+            return [f"<2{self.hop.tgt}> {text}" for text in texts]
+        if self.target_token:
+            return [f"{self.target_token} {text}" for text in texts]
+        return texts
 
     def input_ids(self, texts: list[str]) -> list[list[int]]:
         """Each text's model input, tokenized once: lengths, batching and generation all read it.
@@ -197,14 +226,11 @@ class CTranslate2Translator(Seq2SeqTranslator):
     """The same seq2seq model converted to CTranslate2, which decodes several times faster on CPU."""
 
     def __init__(self, engine: str, hop: Hop, cache: Path, compute_type: str):
-        from transformers import AutoTokenizer
+        self.cache, self.compute_type = cache, compute_type
+        super().__init__(engine, hop)
 
-        self.engine, self.hop = engine, hop
-        self.tokenizer = AutoTokenizer.from_pretrained(hop.model)
-        if engine in ("m2m100", "nllb"):
-            self.tokenizer.src_lang = hop.src
-        self.model = load_ctranslate2(hop.model, cache, compute_type)
-        self.ids = {}
+    def load_model(self):
+        return load_ctranslate2(self.hop.model, self.cache, self.compute_type)
 
     def translate(self, texts: list[str], max_new_tokens: int) -> list[str]:
         sources = [self.tokenizer.convert_ids_to_tokens(ids) for ids in self.input_ids(texts)]

@@ -71,3 +71,36 @@ def bleu_tokenizer(target_lang: str) -> str:
     if target_lang == "ko":
         return "ko-mecab"
     return "13a"
+
+
+# OASST's codes that OPUS-MT, M2M-100 and MADLAD-400 name differently (they know one Portuguese).
+ISO_FIXES = {"pt-BR": "pt"}
+
+# NLLB-200 (FLORES-200) codes of the languages lingtune knows.
+NLLB_CODES = {
+    "ar": "arb_Arab", "bg": "bul_Cyrl", "ca": "cat_Latn", "cs": "ces_Latn", "da": "dan_Latn",
+    "de": "deu_Latn", "el": "ell_Grek", "en": "eng_Latn", "es": "spa_Latn", "et": "est_Latn",
+    "eu": "eus_Latn", "fa": "pes_Arab", "fi": "fin_Latn", "fr": "fra_Latn", "he": "heb_Hebr",
+    "hi": "hin_Deva", "hr": "hrv_Latn", "hu": "hun_Latn", "id": "ind_Latn", "is": "isl_Latn",
+    "it": "ita_Latn", "ja": "jpn_Jpan", "ko": "kor_Hang", "lt": "lit_Latn", "lv": "lvs_Latn",
+    "nl": "nld_Latn", "no": "nob_Latn", "pl": "pol_Latn", "pt": "por_Latn", "pt-BR": "por_Latn",
+    "ro": "ron_Latn", "ru": "rus_Cyrl", "sk": "slk_Latn", "sl": "slv_Latn", "sr": "srp_Cyrl",
+    "sv": "swe_Latn", "th": "tha_Thai", "tr": "tur_Latn", "uk": "ukr_Cyrl", "vi": "vie_Latn",
+    "zh": "zho_Hans",
+}  # fmt: skip
+
+
+def m2m100_languages() -> list[str]:
+    """The 100 languages of M2M-100, as its tokenizer in transformers lists them."""
+    from transformers.models.m2m_100.tokenization_m2m_100 import FAIRSEQ_LANGUAGE_CODES
+
+    return FAIRSEQ_LANGUAGE_CODES["m2m100"]
+
+
+def engine_language_problem(engine: str, lang: str) -> str | None:
+    """Why a translation engine cannot take `lang` (in or out), or None when it can."""
+    if engine == "nllb" and lang not in NLLB_CODES:
+        return f"no NLLB-200 code known for language {lang!r}"
+    if engine == "m2m100" and ISO_FIXES.get(lang, lang) not in m2m100_languages():
+        return f"M2M-100 does not know language {lang!r} (its 100 languages: transformers' M2M100Tokenizer)"
+    return None

@@ -10,7 +10,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .langs import is_known
+from .langs import engine_language_problem, is_known
 
 PARAMS_FILE = Path("params.yaml")
 
@@ -339,6 +339,30 @@ class Params(Group):
     preference: Preference
     infer: Infer
     score: Score
+
+    @model_validator(mode="after")
+    def _engine_knows_the_languages(self) -> "Params":
+        """The translation engine takes the target language (and the pivot) at all: M2M-100 has no
+        Basque, NLLB no code outside its table. Source languages are checked as the stage meets them."""
+        engine = self.translate.engine
+        for key, lang in (
+            ("base.target_lang", self.base.target_lang),
+            ("translate.pivot", self.translate.pivot),
+        ):
+            problem = engine_language_problem(engine, lang)
+            if problem:
+                raise _error_at(key, f"{problem} (translate.engine {engine})", lang)
+        return self
+
+
+def _error_at(key: str, message: str, value) -> ValidationError:
+    """A validation error located at a dotted key, as pydantic locates a field's own errors."""
+    from pydantic_core import InitErrorDetails, PydanticCustomError
+
+    detail = InitErrorDetails(
+        type=PydanticCustomError("value_error", message), loc=tuple(key.split(".")), input=value
+    )
+    return ValidationError.from_exception_data("Params", [detail])
 
 
 def _problems(error: ValidationError) -> list[tuple[str, str]]:
