@@ -311,3 +311,26 @@ def test_gguf_refuses_other_architectures(tmp_path):
     with pytest.raises(ValueError, match="Llama architecture"):
         export.write_gguf(model, None, tmp_path / "x.gguf", float16=False, name="x")
     assert not (tmp_path / "x.gguf").exists()
+
+
+@pytest.mark.parametrize(
+    "family, reference",
+    [("llama1", "llama-spm"), ("llama3-instruct", "llama-bpe"), ("qwen2.5-instruct", "qwen2")],
+)
+def test_gguf_vocabulary_equals_llama_cpps_own(family, reference, tmp_path):
+    """Tokens, scores and token types as llama.cpp's own vocabulary files hold them (a twin's export)."""
+    from .helpers import shared_model, tiny_llama_twin
+
+    tokenizer = load_tokenizer(str(shared_model(family)))
+    vocab_file = shared_model("vocab") / f"ggml-vocab-{reference}.gguf"
+    model = load_causal_lm(str(tiny_llama_twin(tokenizer, tmp_path / "twin")))
+    export.write_gguf(model, tokenizer, tmp_path / "twin.gguf", float16=False, name="twin")
+    ours, _ = read_gguf(tmp_path / "twin.gguf")
+    theirs, _ = read_gguf(vocab_file)
+    for key in ("tokenizer.ggml.model", "tokenizer.ggml.tokens", "tokenizer.ggml.token_type"):
+        assert field(ours, key) == field(theirs, key), key
+    if "tokenizer.ggml.scores" in theirs.fields:  # SentencePiece: the merge order llama.cpp follows
+        assert field(ours, "tokenizer.ggml.scores") == field(theirs, "tokenizer.ggml.scores")
+    assert field(ours, "tokenizer.ggml.pre") == field(theirs, "tokenizer.ggml.pre")
+    if tokenizer.bos_token is not None:  # Qwen2 has none (llama.cpp's converter names one it never adds)
+        assert field(ours, "tokenizer.ggml.bos_token_id") == field(theirs, "tokenizer.ggml.bos_token_id")

@@ -9,6 +9,7 @@
 
 import argparse
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -184,10 +185,15 @@ def interleave_rotary(weight, heads: int):
 
 
 def gguf_vocab(folder: Path):
-    """The tokenizer, read by the `gguf` package's readers: Llama's BPE, byte-level BPE or SentencePiece."""
+    """The tokenizer, read by the `gguf` package's readers, as llama.cpp's converter reads it.
+
+    SentencePiece first (tokenizer.model): its piece scores and types are what llama.cpp's tokenizer
+    merges by; the fast-tokenizer reader (LlamaHfVocab) writes -1000 for every score, and llama.cpp then
+    splits words differently (`paired` -> ` pair|ed`). Byte-level BPE (Llama 3, Qwen2) next.
+    """
     from gguf.vocab import BpeVocab, LlamaHfVocab, SentencePieceVocab
 
-    for reader in (LlamaHfVocab, BpeVocab, SentencePieceVocab):
+    for reader in (SentencePieceVocab, BpeVocab, LlamaHfVocab):
         try:
             return reader(folder)
         except (FileNotFoundError, TypeError):
@@ -197,19 +203,45 @@ def gguf_vocab(folder: Path):
     )
 
 
+PADDING_TOKEN = re.compile(r"\[PAD\d+\]")
+
+
+def token_types(tokenizer, texts: list[str], types: list, first_added: int) -> list:
+    """llama.cpp's token types: an added token from `first_added` on is CONTROL when the tokenizer marks it
+    special (Llama 3's `<|start_header_id|>`: the runtime must never make it from plain text), else
+    USER_DEFINED; padding rows (`[PAD123]`) are USER_DEFINED; other tokens keep their reader's type."""
+    import gguf
+
+    types = list(types)
+    for index, added in tokenizer.added_tokens_decoder.items():
+        if first_added <= index < len(types):
+            types[index] = gguf.TokenType.CONTROL if added.special else gguf.TokenType.USER_DEFINED
+    for index, text in enumerate(texts):
+        if PADDING_TOKEN.fullmatch(text):
+            types[index] = gguf.TokenType.USER_DEFINED
+    return types
+
+
+def pre_tokenizer(folder: Path) -> str:
+    """llama.cpp's name for a byte-level BPE pre-tokenizer: Llama 3 splits digits in threes, Qwen2 one by
+    one (the split regex of tokenizer.json); anything else is GPT-2's default."""
+    pattern = json.dumps(json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))["pre_tokenizer"])
+    if r"\\p{N}{1,3}" in pattern:
+        return "llama-bpe"
+    if r"\\p{N}|" in pattern:
+        return "qwen2"
+    return "default"
+
+
 def add_tokenizer(writer, folder: Path, tokenizer, vocab_size: int) -> None:
     import gguf
 
     vocab = gguf_vocab(folder)
     tokens, scores, types = [], [], []
     for text, score, kind in vocab.all_tokens():
-        tokens.append(text)
+        tokens.append(text.decode("utf-8") if isinstance(text, bytes) else text)
         scores.append(score)
         types.append(kind)
-    # Special tokens are control tokens: the runtime must never produce them from plain text.
-    for token_id in tokenizer.all_special_ids:
-        if token_id < len(types):
-            types[token_id] = gguf.TokenType.CONTROL
     if len(tokens) > vocab_size:
         raise InputError(
             folder, f"the tokenizer has {len(tokens)} tokens, the model's embedding {vocab_size}"
@@ -218,12 +250,15 @@ def add_tokenizer(writer, folder: Path, tokenizer, vocab_size: int) -> None:
     for index in range(len(tokens), vocab_size):
         tokens.append(f"[PAD{index}]")
         scores.append(-1000.0)
-        types.append(gguf.TokenType.UNUSED)
+        types.append(gguf.TokenType.USER_DEFINED)
+    # As llama.cpp's converter: SentencePiece's own piece types stand (unknown, control, byte) and only the
+    # tokens added after its pieces are typed by the tokenizer; in byte-level BPE every added token is.
+    first_added = (
+        getattr(vocab, "vocab_size_base", tokenizer.vocab_size) if vocab.tokenizer_model == "llama" else 0
+    )
+    types = token_types(tokenizer, tokens, types, first_added)
     writer.add_tokenizer_model(vocab.tokenizer_model)
-    if vocab.tokenizer_model == "gpt2":
-        model = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))["model"]
-        # llama.cpp names its pre-tokenizers; Llama 3's BPE is the one with `ignore_merges`.
-        writer.add_tokenizer_pre("llama-bpe" if model.get("ignore_merges") else "default")
+    writer.add_tokenizer_pre(pre_tokenizer(folder) if vocab.tokenizer_model == "gpt2" else "default")
     writer.add_token_list(tokens)
     writer.add_token_scores(scores)
     writer.add_token_types(types)
