@@ -120,10 +120,16 @@ def test_model_card_without_reports_says_so(tmp_path):
     assert "No scores were found" in card and "base_model: base/model" in card
 
 
-def test_merge_refuses_a_full_model(tiny_lm, tmp_path):
+def test_merge_refuses_a_full_model(tiny_lm, tmp_path, capsys):
     with pytest.raises(InputError, match="not a PEFT adapter folder"):
+        export.merge(cli.build_parser().parse_args(["export", "merge", str(tiny_lm), str(tmp_path / "out")]))
+    # Through the command: one line naming the folder, exit status 1, no traceback.
+    with pytest.raises(SystemExit) as done:
         cli.main(["export", "merge", str(tiny_lm), str(tmp_path / "out")])
-    assert not (tmp_path / "out").exists()
+    assert done.value.code == 1
+    error = capsys.readouterr().err
+    assert error.startswith("lingtune export: ") and "not a PEFT adapter folder" in error
+    assert "Traceback" not in error and not (tmp_path / "out").exists()
 
 
 @pytest.mark.network

@@ -5,8 +5,11 @@ command that needs them runs.
 """
 
 import argparse
+import sys
 
-from stages.commands import chat, export, recipe, score, webui
+from stages.commands import chat, export, recipe, score, twin, webui
+from stages.core.io import InputError
+from stages.core.params import ParamsError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,12 +31,22 @@ def build_parser() -> argparse.ArgumentParser:
     serving.set_defaults(run=webui.main)
     export.add_arguments(commands.add_parser("export", help="merge a LoRA adapter; write a GGUF file"))
     recipe.add_arguments(commands)
+    twin.add_arguments(
+        commands.add_parser(
+            "twin", help="a model's twin: its tokenizer and config class, tiny random weights"
+        )
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    args.run(args)
+    try:
+        args.run(args)
+    except (InputError, ParamsError) as error:
+        # Bad input is the user's to fix: one line naming the file or key, not a traceback.
+        print(f"lingtune {args.command}: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":
