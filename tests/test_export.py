@@ -340,3 +340,66 @@ def test_gguf_vocabulary_equals_llama_cpps_own(family, reference, tmp_path):
     assert field(ours, "tokenizer.ggml.pre") == field(theirs, "tokenizer.ggml.pre")
     if tokenizer.bos_token is not None:  # Qwen2 has none (llama.cpp's converter names one it never adds)
         assert field(ours, "tokenizer.ggml.bos_token_id") == field(theirs, "tokenizer.ggml.bos_token_id")
+
+
+def _tiny_of(config_class, tokenizer, **extra):
+    torch.manual_seed(0)
+    widths = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4)
+    return config_class(vocab_size=len(tokenizer), num_key_value_heads=2, **widths, **extra)
+
+
+def test_gguf_mistral_is_a_llama_and_qwen2_keeps_its_biases_and_rotary_halves(tiny_lm, tmp_path):
+    from transformers import MistralConfig, MistralForCausalLM, Qwen2Config, Qwen2ForCausalLM
+
+    tokenizer = load_tokenizer(str(tiny_lm))
+    mistral = MistralForCausalLM(_tiny_of(MistralConfig, tokenizer, sliding_window=None))
+    export.write_gguf(mistral, tokenizer, tmp_path / "mistral.gguf", float16=False, name="m")
+    reader, tensors = read_gguf(tmp_path / "mistral.gguf")
+    assert field(reader, "general.architecture") == "llama"  # as llama.cpp's converter writes Mistral
+    q = mistral.model.layers[0].self_attn.q_proj.weight.detach().numpy()
+    np.testing.assert_array_equal(tensors["blk.0.attn_q.weight"].data, export.interleave_rotary(q, 4))
+    qwen = Qwen2ForCausalLM(_tiny_of(Qwen2Config, tokenizer))
+    export.write_gguf(qwen, tokenizer, tmp_path / "qwen.gguf", float16=False, name="q")
+    reader, tensors = read_gguf(tmp_path / "qwen.gguf")
+    assert field(reader, "general.architecture") == "qwen2"
+    assert field(reader, "qwen2.attention.head_count_kv") == 2
+    attention = qwen.model.layers[0].self_attn
+    # llama.cpp's Qwen2 rotates halves, as Transformers does: rows unchanged; the q/k/v biases kept.
+    np.testing.assert_array_equal(
+        tensors["blk.0.attn_q.weight"].data, attention.q_proj.weight.detach().numpy()
+    )
+    np.testing.assert_array_equal(tensors["blk.0.attn_k.bias"].data, attention.k_proj.bias.detach().numpy())
+    assert "blk.0.attn_v.bias" in tensors
+
+
+def test_gguf_llama3_rope_scaling_becomes_llama_cpps_frequency_factors(tiny_lm, tmp_path):
+    import math
+
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tokenizer = load_tokenizer(str(tiny_lm))
+    scaling = dict(
+        rope_type="llama3",
+        factor=8.0,
+        low_freq_factor=1.0,
+        high_freq_factor=4.0,
+        original_max_position_embeddings=64,
+    )
+    config = _tiny_of(LlamaConfig, tokenizer, rope_scaling=scaling, max_position_embeddings=512)
+    export.write_gguf(LlamaForCausalLM(config), tokenizer, tmp_path / "l31.gguf", float16=False, name="l")
+    _, tensors = read_gguf(tmp_path / "l31.gguf")
+    # Independently, Meta's published rule: high frequencies kept, low ones divided by `factor`, a smooth
+    # blend between (wavelengths against the original context).
+    head_dim, theta = 32 // 4, config.rope_theta
+    expected = []
+    for i in range(0, head_dim, 2):
+        wavelength = 2 * math.pi * theta ** (i / head_dim)
+        low, high = 64 / 1.0, 64 / 4.0
+        if wavelength < high:
+            expected.append(1.0)
+        elif wavelength > low:
+            expected.append(8.0)
+        else:
+            smooth = (64 / wavelength - 1.0) / (4.0 - 1.0)
+            expected.append(1 / ((1 - smooth) / 8.0 + smooth))
+    np.testing.assert_allclose(tensors["rope_freqs.weight"].data, expected, rtol=1e-5)

@@ -180,8 +180,9 @@ def interleave_rotary(weight, heads: int):
     rope mode) rotates neighbours 2i and 2i+1. Interleaving the two halves of each head keeps every
     attention score unchanged.
     """
-    rows, cols = weight.shape
-    return weight.reshape(heads, 2, rows // heads // 2, cols).swapaxes(1, 2).reshape(rows, cols)
+    shape, rows = weight.shape, weight.shape[0]
+    matrix = weight.reshape(rows, -1)  # a bias is one column
+    return matrix.reshape(heads, 2, rows // heads // 2, -1).swapaxes(1, 2).reshape(shape)
 
 
 def gguf_vocab(folder: Path):
@@ -267,6 +268,37 @@ def add_tokenizer(writer, folder: Path, tokenizer, vocab_size: int) -> None:
     )
 
 
+# Transformers' model types -> llama.cpp's architecture, and whether q/k rows are reordered for its
+# rotary embedding (llama.cpp's Llama rope rotates neighbours; Qwen2's, like Transformers', halves).
+# Mistral is a Llama to llama.cpp (its converter writes it so).
+ARCHITECTURES = {"llama": ("LLAMA", True), "mistral": ("LLAMA", True), "qwen2": ("QWEN2", False)}
+
+
+def architecture(config) -> tuple:
+    """(gguf.MODEL_ARCH, interleave q/k) for a model config; ValueError naming the supported ones."""
+    import gguf
+
+    if config.model_type not in ARCHITECTURES:
+        raise ValueError(
+            f"GGUF export supports the Llama architecture (also {', '.join(sorted(ARCHITECTURES))}), "
+            f"not {config.model_type!r}"
+        )
+    arch, interleave = ARCHITECTURES[config.model_type]
+    return getattr(gguf.MODEL_ARCH, arch), interleave
+
+
+def llama3_rope_factors(config):
+    """Llama 3.1's frequency scaling as llama.cpp reads it: one factor per rotary frequency (the `rope_freqs`
+    tensor), the ratio of the plain inverse frequencies to Transformers' llama3-scaled ones."""
+    import numpy as np
+    from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+
+    plain = config.__class__.from_dict(config.to_dict() | {"rope_scaling": None})
+    base, _ = ROPE_INIT_FUNCTIONS["default"](plain, "cpu")
+    scaled, _ = ROPE_INIT_FUNCTIONS["llama3"](config, "cpu")
+    return (base / scaled).numpy().astype(np.float32)
+
+
 def add_hyperparameters(writer, config, name: str, float16: bool) -> None:
     import gguf
 
@@ -284,12 +316,12 @@ def add_hyperparameters(writer, config, name: str, float16: bool) -> None:
     writer.add_vocab_size(config.vocab_size)
     writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16 if float16 else gguf.LlamaFileType.ALL_F32)
     scaling = getattr(config, "rope_scaling", None)
-    if scaling:
-        kind = scaling.get("rope_type", scaling.get("type"))
-        if kind != "linear":
-            raise ValueError(f"rope scaling {kind!r} is not supported by this export (linear only)")
+    kind = scaling.get("rope_type", scaling.get("type")) if scaling else None
+    if kind == "linear":
         writer.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
         writer.add_rope_scaling_factor(float(scaling["factor"]))
+    elif kind not in (None, "default", "llama3"):  # llama3: the rope_freqs tensor (gguf_tensors)
+        raise ValueError(f"rope scaling {kind!r} is not supported by this export (linear, llama3)")
 
 
 def gguf_tensors(model, float16: bool) -> dict:
@@ -298,7 +330,8 @@ def gguf_tensors(model, float16: bool) -> dict:
     import numpy as np
 
     config = model.config
-    names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.LLAMA, config.num_hidden_layers)
+    arch, interleave = architecture(config)
+    names = gguf.get_tensor_name_map(arch, config.num_hidden_layers)
     heads, kv_heads = config.num_attention_heads, config.num_key_value_heads or config.num_attention_heads
     tensors = {}
     for hf_name, tensor in model.state_dict().items():
@@ -308,12 +341,15 @@ def gguf_tensors(model, float16: bool) -> dict:
         if name is None:
             raise ValueError(f"no GGUF name for tensor {hf_name!r}")
         array = tensor.detach().float().cpu().numpy()
-        if hf_name.endswith("q_proj.weight"):
+        if interleave and hf_name.endswith(("q_proj.weight", "q_proj.bias")):
             array = interleave_rotary(array, heads)
-        elif hf_name.endswith("k_proj.weight"):
+        elif interleave and hf_name.endswith(("k_proj.weight", "k_proj.bias")):
             array = interleave_rotary(array, kv_heads)
         # Norm weights (1-D) stay float32, as llama.cpp computes them.
         tensors[name] = array.astype(np.float16 if float16 and array.ndim > 1 else np.float32)
+    scaling = getattr(config, "rope_scaling", None) or {}
+    if scaling.get("rope_type", scaling.get("type")) == "llama3":
+        tensors[gguf.TENSOR_NAMES[gguf.MODEL_TENSOR.ROPE_FREQS] + ".weight"] = llama3_rope_factors(config)
     return tensors
 
 
@@ -321,13 +357,12 @@ def write_gguf(model, tokenizer, out: Path, float16: bool, name: str) -> int:
     """Write the GGUF file atomically; returns how many tensors it holds."""
     import gguf
 
-    if model.config.model_type != "llama":
-        raise ValueError(f"GGUF export supports the Llama architecture, not {model.config.model_type!r}")
+    arch, _ = architecture(model.config)
     tensors = gguf_tensors(model, float16)
     with tempfile.TemporaryDirectory() as tokenizer_dir, atomic_path(out) as tmp:
         # The gguf package reads tokenizers from files: the loaded one (adapter, hub id or folder) saved here.
         tokenizer.save_pretrained(tokenizer_dir)
-        writer = gguf.GGUFWriter(tmp, gguf.MODEL_ARCH_NAMES[gguf.MODEL_ARCH.LLAMA])
+        writer = gguf.GGUFWriter(tmp, gguf.MODEL_ARCH_NAMES[arch])
         add_hyperparameters(writer, model.config, name, float16)
         add_tokenizer(writer, Path(tokenizer_dir), tokenizer, model.config.vocab_size)
         for tensor_name, array in tensors.items():
