@@ -15,6 +15,7 @@ import argparse
 import csv
 import hashlib
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -188,9 +189,11 @@ def assistant_spans(tokenizer, messages: list[dict]) -> tuple[str, list[tuple[in
     """The conversation as its template renders it, and the character span of every assistant turn.
 
     Rendered prefix by prefix: a turn starts where the conversation up to it, with the generation prompt,
-    ends, and ends where the conversation through it ends (trailing whitespace left out), so the span holds
-    the reply and the end-of-turn text the template writes after it (`</s>`, `<|eot_id|>`, `<|im_end|>`).
-    ValueError when a prefix is not a prefix of the whole: the template cannot be masked this way.
+    ends, and ends where the conversation through it stops agreeing with the whole (trailing whitespace
+    left out; a template may close a conversation with a token of its own, as Phi-3's writes EOS), so the
+    span holds the reply and the end-of-turn text the template writes after it (`</s>`, `<|eot_id|>`,
+    `<|im_end|>`, `<|end|>`). ValueError when the conversation up to a turn is not a prefix of the whole:
+    the template cannot be masked this way.
     """
     text = chat_text(tokenizer, messages)
     spans = []
@@ -198,10 +201,14 @@ def assistant_spans(tokenizer, messages: list[dict]) -> tuple[str, list[tuple[in
         if message["role"] != "assistant":
             continue
         before = chat_text(tokenizer, messages[:index], generation_prompt=True)
-        through = chat_text(tokenizer, messages[: index + 1]).rstrip()
-        if not (text.startswith(before) and text.startswith(through) and len(before) < len(through)):
+        through = chat_text(tokenizer, messages[: index + 1])
+        # Where the two agree, cut back to a whole token: `</s>` and the next turn's `<|user|>` share a `<`.
+        agree = len(os.path.commonprefix([text, through]))
+        offsets = tokenizer(through, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+        end = len(through[: max((stop for _, stop in offsets if stop <= agree), default=0)].rstrip())
+        if not (text.startswith(before) and len(before) < end):
             raise ValueError(f"the rendering of turn {index} does not extend the turns before it")
-        spans.append((len(before), len(through)))
+        spans.append((len(before), end))
     return text, spans
 
 
@@ -281,11 +288,18 @@ def end_of_turn_ids(tokenizer, prompt_format: str) -> list[int]:
     training finds the turn, whatever template: `assistant_tokens`), then EOS."""
     ids = [tokenizer.eos_token_id]
     if prompt_format == "chat":
-        messages = [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]
-        rendered = assistant_tokens(tokenizer, messages)
-        trained = [t for t, m in zip(rendered["input_ids"], rendered["assistant_masks"], strict=True) if m]
-        if trained and trained[-1] not in ids:
-            ids.insert(0, trained[-1])
+        # Two exchanges: the first reply's span ends where its turn ends, not where a conversation ends.
+        turns = [("user", "a"), ("assistant", "b"), ("user", "c"), ("assistant", "d")]
+        messages = [{"role": role, "content": content} for role, content in turns]
+        text, spans = assistant_spans(tokenizer, messages)
+        encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        first = [
+            t
+            for t, (start, _) in zip(encoded["input_ids"], encoded["offset_mapping"], strict=True)
+            if spans[0][0] <= start < spans[0][1]
+        ]
+        if first and first[-1] not in ids:
+            ids.insert(0, first[-1])
     return ids
 
 

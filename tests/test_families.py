@@ -5,6 +5,7 @@ Twins: the real tokenizer and chat template of each family in ../shared/models w
 """
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -35,12 +36,24 @@ FAMILIES = {
     "mistral-v0.3-instruct": "</s>",
     "qwen2.5-instruct": "<|im_end|>",
     "gemma-it": "<end_of_turn>",
+    "phi3": "<|end|>",
 }
 
 
 def family_tokenizer(family: str):
     """The family's tokenizer; Gemma's template and special tokens on Llama's vocabulary (Gemma's own is
-    not obtainable offline)."""
+    not obtainable offline), and Phi-3's (Llama's vocabulary with its turn tokens; its template as TRL
+    ships it)."""
+    if family == "phi3":
+        import trl
+
+        tokenizer = load_tokenizer(str(shared_model("llama1")))
+        tokenizer.add_special_tokens(
+            {"additional_special_tokens": ["<|system|>", "<|user|>", "<|assistant|>", "<|end|>"]}
+        )
+        template = Path(trl.__file__).parent / "chat_templates" / "phi3.jinja"
+        tokenizer.chat_template = template.read_text(encoding="utf-8")
+        return tokenizer
     if family != "gemma-it":
         return load_tokenizer(str(shared_model(family)))
     gemma = json.loads((shared_model("gemma-it") / "tokenizer_config.json").read_text(encoding="utf-8"))
@@ -84,11 +97,15 @@ def test_sft_trains_exactly_the_assistant_turns_and_stops_at_the_templates_end_o
         assert all(label in (-100, token) for token, label in zip(ids, labels, strict=True))
         # Independently: every reply followed by the family's end of turn, nothing else.
         replies = [m["content"] + end for m in messages if m["role"] == "assistant"]
+        if family == "phi3":  # the template closes a conversation with EOS, inside TRL's marked reply
+            replies[-1] += tokenizer.eos_token
         assert squeezed(tokenizer.decode(trained)) == squeezed("".join(replies))
         # The tokens are the template's text tokenized once: the BOS the template writes, never doubled
         # (Llama-2-chat writes one per turn).
         assert ids == tokenizer(chat_text(tokenizer, messages), add_special_tokens=False)["input_ids"]
-        if tokenizer.bos_token_id is not None and family != "qwen2.5-instruct":
+        if family == "phi3":  # its template writes no BOS, and training adds none (measured: infer did)
+            assert tokenizer.bos_token_id not in ids
+        elif tokenizer.bos_token_id is not None and family != "qwen2.5-instruct":
             assert ids[0] == tokenizer.bos_token_id and ids[1] != tokenizer.bos_token_id
     end_id = tokenizer.convert_tokens_to_ids(end.strip())
     stops = sft.end_of_turn_ids(tokenizer, "chat")
