@@ -347,7 +347,21 @@ def write_curve(rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
-def train_report(trainer, result, throughput, params: Params) -> dict:
+def dropped_examples(examples: int, trainer, params: Params) -> int | None:
+    """Examples TRL dropped because truncation to sft.max_length left no response token to train (it
+    drops them silently); None when packing, which keeps every example."""
+    if params.sft.packing:
+        return None
+    dropped = examples - len(trainer.train_dataset)
+    if dropped:
+        print(
+            f"sft: {dropped} of {examples} training examples dropped: their prompt fills sft.max_length "
+            f"({params.sft.max_length} tokens), so no response token is left to train"
+        )
+    return dropped
+
+
+def train_report(trainer, result, throughput, params: Params, dropped: int | None) -> dict:
     state = trainer.state
     seconds = time.perf_counter() - throughput.started
     tokens = int(state.num_input_tokens_seen)
@@ -368,6 +382,7 @@ def train_report(trainer, result, throughput, params: Params) -> dict:
         "processes": trainer.accelerator.num_processes,
         "trainable_parameters": trainable,
         "peak_memory_mb": round(peak_memory_mb(), 1),
+        "dropped_examples": dropped,
     }
 
 
@@ -379,9 +394,11 @@ def train(params: Params, resume_from: str | None) -> None:
     throughput = Throughput()
     is_main = this_process().leader
     report_to = mlflow_reporting(params.sft.mlflow and is_main, "sft")
+    train_split = load_split("train")
     trainer = build_trainer(
-        params, load_split("train"), load_split("eval"), callbacks=[throughput], report_to=report_to
+        params, train_split, load_split("eval"), callbacks=[throughput], report_to=report_to
     )
+    dropped = dropped_examples(len(train_split), trainer, params)
     model, tokenizer = trainer.model, trainer.processing_class
     result = trainer.train(resume_from_checkpoint=resume_from)
     model.generation_config.eos_token_id = end_of_turn_ids(tokenizer, params.base.prompt_format)
@@ -395,7 +412,7 @@ def train(params: Params, resume_from: str | None) -> None:
         return
     if adapter is not None:
         check_saved_adapter(staging, adapter)
-    report = train_report(trainer, result, throughput, params)
+    report = train_report(trainer, result, throughput, params, dropped)
     with atomic_path(OUT_DIR) as tmp:
         shutil.copytree(staging, tmp)
         (tmp / "training_args.bin").unlink(missing_ok=True)

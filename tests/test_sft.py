@@ -7,6 +7,7 @@ import torch
 from stages import sft
 from stages.core import training
 from stages.core.io import InputError, read_jsonl
+from stages.core.models import load_tokenizer
 from stages.core.params import load_params
 
 from .helpers import write_sft_data, write_sft_params
@@ -149,3 +150,18 @@ def test_chat_model_stops_at_the_end_of_an_assistant_turn(in_tmp, tiny_lm):
         tokenizer.convert_tokens_to_ids("<|user|>"),
         tokenizer.eos_token_id,
     ]
+
+
+def test_examples_whose_prompt_fills_max_length_are_counted_not_silently_dropped(in_tmp, tiny_lm, capsys):
+    examples = write_sft_data(in_tmp)
+    tokenizer = load_tokenizer(str(tiny_lm))
+    lengths = [len(tokenizer(e["prompt"])["input_ids"]) for e in examples]
+    # Between the shortest and the longest prompt: the long prompts leave no completion token.
+    limit = sorted(lengths)[len(lengths) // 2]
+    expected = sum(length >= limit for length in lengths)
+    assert 0 < expected < len(examples)
+    write_sft_params(in_tmp, tiny_lm, max_length=limit, epochs=0.2)
+    sft.main([])
+    report = json.loads((in_tmp / "reports/train.json").read_text())
+    assert report["dropped_examples"] == expected
+    assert f"{expected} of {len(examples)} training examples dropped" in capsys.readouterr().out
