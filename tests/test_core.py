@@ -96,18 +96,31 @@ def test_read_lines_drops_a_byte_order_mark(tmp_path):
 
 
 @pytest.fixture
-def web_folder(tmp_path):
-    """A local HTTP server over tmp_path/www: a real download, no network."""
+def web_folder(tmp_path, monkeypatch):
+    """A local HTTPS server over tmp_path/www with a self-signed certificate the client trusts (through
+    SSL_CERT_FILE, as urllib's default context reads it): a real download, no network."""
     import functools
     import http.server
+    import ssl
+    import subprocess
     import threading
 
     root = tmp_path / "www"
     root.mkdir()
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    yield root, f"https://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
 
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from stages.core.io import InputError, is_url
+from stages.core.io import InputError, download_target, is_url
 from stages.core.params import Params, ParamsError, Preference, Sft, Tuning, load_params
 
 from .recipe_estimate import DEFAULT_MFU, Shape, estimate, shape_from_name
@@ -72,8 +72,11 @@ def _items(raw: Any, dotted: str) -> list[tuple[str, Any]]:
 
 
 def check_url(report: Report, key: str, url: str) -> None:
-    if not url.startswith("https://") or not re.fullmatch(r"https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}/\S+", url):
-        report.error(key, f"{url!r}: not a well-formed https:// URL to a file")
+    """The downloader's own rule: https, a file, saved inside data/external."""
+    try:
+        download_target(url)
+    except ValueError as error:
+        report.error(key, str(error))
     else:
         report.remote(key, url)
 

@@ -4,7 +4,18 @@ import argparse
 import json
 
 from stages.core.io import InputError, read_lines
+from stages.core.langs import is_known
 from stages.core.scoring import ScoreSettings, score_hypotheses
+
+
+def lang_pair(text: str) -> tuple[str, str]:
+    """`src-tgt` with two known language codes (a usage error otherwise, exit status 2)."""
+    cuts = [i for i, char in enumerate(text) if char == "-"]  # a code may hold a region: en-pt-BR
+    for cut in cuts:
+        src, tgt = text[:cut], text[cut + 1 :]
+        if is_known(src) and is_known(tgt):
+            return src, tgt
+    raise argparse.ArgumentTypeError(f"{text!r}: two known language codes, source-target (zh-en)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -13,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ref", required=True, action="append", help="repeat for several references, in order"
     )
-    parser.add_argument("--lang-pair", required=True, help="e.g. zh-en")
+    parser.add_argument("--lang-pair", required=True, type=lang_pair, help="e.g. zh-en")
     parser.add_argument(
         "--tokenize", default="auto", help="sacreBLEU tokenizer (auto: from the target language)"
     )
@@ -28,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def score(args: argparse.Namespace) -> dict:
     """The figures the `score` stage reports for one cell, with their signatures under `signature`."""
-    _, tgt_lang = args.lang_pair.split("-", 1)
+    _, tgt_lang = args.lang_pair
     if (args.comet or args.comet_kiwi) and not args.src:
         raise SystemExit("--comet and --comet-kiwi need --src (COMET reads the source)")
     hyps = read_lines(args.hyp)

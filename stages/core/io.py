@@ -3,6 +3,7 @@
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -57,11 +58,33 @@ def offline() -> bool:
 
 
 def is_url(path: str | Path) -> bool:
-    return str(path).startswith(("https://", "http://"))
+    """Any URL: the https ones are fetched, every other scheme is refused by `download_target`."""
+    return re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", str(path)) is not None
+
+
+def download_target(url: str) -> Path:
+    """Where an input URL is downloaded: data/external/<host>/<path>. ValueError for anything but an
+    https URL to a file whose path stays inside data/external (no `..`, no user, no empty host)."""
+    import posixpath
+    from urllib.parse import unquote, urlsplit
+
+    if "://" in url and not url.startswith("https://"):
+        raise ValueError(f"{url!r}: only https:// URLs are fetched")
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    path = posixpath.normpath("/" + unquote(parts.path)).lstrip("/")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*", host) or parts.username or not path or path == ".":
+        raise ValueError(f"{url!r}: not a well-formed https:// URL to a file")
+    if any(part == ".." for part in unquote(parts.path).split("/")):
+        raise ValueError(f"{url!r}: a URL path with '..' would be saved outside {EXTERNAL}")
+    target = EXTERNAL / (host + (f":{parts.port}" if parts.port else "")) / path
+    if not target.resolve().is_relative_to(EXTERNAL.resolve()):
+        raise ValueError(f"{url!r}: would be saved outside {EXTERNAL}")
+    return target
 
 
 def local_file(path: str | Path) -> Path:
-    """A local path as it is; an http(s) URL downloaded once into data/external/<host>/<path>.
+    """A local path as it is; an https URL downloaded once into data/external/<host>/<path>.
 
     A downloaded file is taken as immutable (published data sets do not change under their URL): it is
     fetched again only if deleted. Nothing is fetched when HF_HUB_OFFLINE is set.
@@ -70,11 +93,12 @@ def local_file(path: str | Path) -> Path:
         if not Path(path).is_file():
             raise InputError(path, "file not found")
         return Path(path)
-    from urllib.parse import urlsplit
     from urllib.request import urlopen
 
-    url = urlsplit(str(path))
-    target = EXTERNAL / url.netloc / url.path.lstrip("/")
+    try:
+        target = download_target(str(path))
+    except ValueError as error:
+        raise InputError(path, str(error)) from None
     if target.is_file():
         return target
     if offline():
@@ -132,6 +156,17 @@ def dumps(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, sort_keys=False)
 
 
+def remove_stale_siblings(target: Path) -> list[Path]:
+    """Remove the temporary siblings a killed writer of `target` left (`.<name>.<8 random characters>`,
+    as `atomic_path` makes them): for a 7B model, tens of GB. Only `target`'s writer makes them, and one
+    runs at a time, so any found at its start are stale. Returns what was removed."""
+    pattern = re.compile(re.escape(f".{target.name}.") + r"[a-z0-9_]{8}")
+    stale = [p for p in target.parent.iterdir() if p.is_dir() and pattern.fullmatch(p.name)]
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return stale
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """A temporary sibling of `target` that replaces it only if the block succeeds.
@@ -141,6 +176,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_siblings(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent)) / target.name
     try:
         yield tmp

@@ -10,6 +10,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .io import download_target, is_url
 from .langs import engine_language_problem, is_known
 
 PARAMS_FILE = Path("params.yaml")
@@ -302,15 +303,31 @@ class Infer(Group):
     top_p: float | None = Field(default=None, gt=0, le=1)
     repetition_penalty: float | None = Field(default=None, gt=0)
 
+    @field_validator("testsets")
+    @classmethod
+    def _testset_names(cls, testsets: dict) -> dict:
+        # A name becomes a file name under data/hyps/<model>/<hint>/ and a key of reports/metrics.json.
+        bad = [
+            name for name in testsets if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) or ".." in name
+        ]
+        if bad:
+            raise ValueError(
+                f"{', '.join(map(repr, bad))}: a test-set name is letters, digits, '_', '.' or '-' "
+                "(not first, no '..')"
+            )
+        return testsets
+
     @field_validator("models")
     @classmethod
     def _model_names(cls, names: list[str]) -> list[str]:
         if not names:
             raise ValueError("list at least one model (base, sft, or a folder name under models/)")
-        bad = [name for name in names if not re.fullmatch(r"[A-Za-z0-9_.]+", name)]
+        bad = [name for name in names if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.]*", name) or ".." in name]
         if bad:
             # A name becomes a DVC stage name (infer@<name>-<hint>) and a folder under models/ and data/hyps/.
-            raise ValueError(f"{', '.join(bad)}: a model name is letters, digits, '_' or '.'")
+            raise ValueError(
+                f"{', '.join(bad)}: a model name is letters, digits, '_' or '.' (not first, no '..')"
+            )
         if len(set(names)) != len(names):
             raise ValueError("a model is listed twice")
         return names
@@ -327,6 +344,20 @@ class Score(Group):
     ter: bool = False  # also TER as `ter`
 
 
+def _url_problems(node, key: str = "") -> list[tuple[str, str]]:
+    """(key, message) for every URL in the raw parameters that would not be fetched safely."""
+    if isinstance(node, dict):
+        return [p for name, value in node.items() for p in _url_problems(value, f"{key}.{name}".lstrip("."))]
+    if isinstance(node, list):
+        return [p for index, value in enumerate(node) for p in _url_problems(value, f"{key}[{index}]")]
+    if isinstance(node, str) and is_url(node):
+        try:
+            download_target(node)
+        except ValueError as error:
+            return [(key, str(error))]
+    return []
+
+
 class Params(Group):
     base: Base
     embedded: Embedded
@@ -339,6 +370,15 @@ class Params(Group):
     preference: Preference
     infer: Infer
     score: Score
+
+    @model_validator(mode="before")
+    @classmethod
+    def _urls_are_https_inside_data_external(cls, raw):
+        """Every URL, under any key: https only, saved inside data/external (`..` would escape it)."""
+        problems = _url_problems(raw)
+        if problems:
+            raise _error_at(*problems[0], raw, *problems[1:])
+        return raw
 
     @model_validator(mode="after")
     def _engine_knows_the_languages(self) -> "Params":
@@ -355,14 +395,18 @@ class Params(Group):
         return self
 
 
-def _error_at(key: str, message: str, value) -> ValidationError:
-    """A validation error located at a dotted key, as pydantic locates a field's own errors."""
+def _error_at(key: str, message: str, value, *more: tuple[str, str]) -> ValidationError:
+    """A validation error located at a dotted key (and more (key, message) pairs), as pydantic locates a
+    field's own errors."""
     from pydantic_core import InitErrorDetails, PydanticCustomError
 
-    detail = InitErrorDetails(
-        type=PydanticCustomError("value_error", message), loc=tuple(key.split(".")), input=value
-    )
-    return ValidationError.from_exception_data("Params", [detail])
+    details = [
+        InitErrorDetails(
+            type=PydanticCustomError("value_error", text), loc=tuple(where.split(".")), input=value
+        )
+        for where, text in ((key, message), *more)
+    ]
+    return ValidationError.from_exception_data("Params", details)
 
 
 def _problems(error: ValidationError) -> list[tuple[str, str]]:

@@ -1,0 +1,115 @@
+"""What a careless or hostile input cannot do: write outside the repository, leave temp folders behind,
+or end in a traceback (issue: the holes a fault and bad-input probe found)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from stages.core.io import EXTERNAL, atomic_path, download_target, local_file
+from stages.core.params import ParamsError, load_params
+
+from .conftest import ROOT
+from .helpers import SHIPPED, write_lines
+
+
+def params_with(folder, change) -> str:
+    raw = yaml.safe_load(yaml.safe_dump(SHIPPED))
+    change(raw)
+    path = folder / "params.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("https://example.org/../../../../x", "'..'"),
+        ("https://example.org/a/%2e%2e/%2e%2e/%2e%2e/x", "'..'"),
+        ("http://example.org/data.tsv", "only https"),
+        ("ftp://example.org/data.tsv", "only https"),
+        ("https://user@example.org/data.tsv", "well-formed"),
+        ("https://example.org/", "well-formed"),
+    ],
+)
+def test_a_url_that_would_escape_data_external_or_is_not_https_is_refused(url, reason, in_tmp):
+    with pytest.raises(ValueError, match=reason):
+        download_target(url)
+    # At params validation, under any key, before any stage runs (a hand edit or `dvc exp run -S`).
+    path = params_with(in_tmp, lambda raw: raw["translate"].update(alpaca=url))
+    with pytest.raises(ParamsError) as error:
+        load_params(path)
+    assert reason.strip("'") in dict(error.value.problems)["translate.alpaca"]
+    # And the downloader itself writes nothing anywhere.
+    with pytest.raises(ValueError):
+        local_file(url)
+    assert not any(in_tmp.parent.glob("x")) and not (in_tmp / EXTERNAL).exists()
+
+
+def test_a_well_formed_url_lands_inside_data_external():
+    target = download_target("https://example.org/wmt/newstest2020.tsv")
+    assert target == EXTERNAL / "example.org" / "wmt" / "newstest2020.tsv"
+
+
+@pytest.mark.parametrize("name", ["../../../../escaped", ".hidden", "a/b", "..", "x..y"])
+def test_test_set_names_that_become_paths_are_validated(name, in_tmp):
+    spec = {"src": "t.en", "ref": "t.de", "src_lang": "en", "tgt_lang": "de"}
+    path = params_with(in_tmp, lambda raw: raw["infer"].update(testsets={name: spec}))
+    with pytest.raises(ParamsError) as error:
+        load_params(path)
+    assert "a test-set name is letters" in dict(error.value.problems)["infer.testsets"]
+
+
+def test_model_names_may_not_climb_out_of_models(in_tmp):
+    path = params_with(in_tmp, lambda raw: raw["infer"].update(models=["base", ".."]))
+    with pytest.raises(ParamsError, match="a model name is letters"):
+        load_params(path)
+
+
+def test_a_killed_writers_temp_folders_are_removed_at_the_next_start(in_tmp):
+    target = in_tmp / "models" / "embedded"
+    target.parent.mkdir()
+    stale = target.parent / ".embedded.k3x9_q2z"  # what mkdtemp left when the writer was killed
+    (stale / "embedded").mkdir(parents=True)
+    (stale / "embedded" / "weights.bin").write_bytes(b"0" * 1024)
+    other = target.parent / ".embedded.json.abcdefgh"  # another output's: not this writer's to remove
+    other.mkdir()
+    with atomic_path(target) as tmp:
+        tmp.mkdir()
+    assert target.is_dir() and not stale.exists() and other.exists()
+    assert sorted(p.name for p in target.parent.iterdir()) == [".embedded.json.abcdefgh", "embedded"]
+
+
+def test_the_tracking_stores_journal_is_ignored_by_git():
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", "mlflow.db-journal"], cwd=ROOT, capture_output=True
+    ).returncode
+    assert ignored == 0
+
+
+def lingtune(*args: str, cwd) -> subprocess.CompletedProcess:
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    command = [sys.executable, "-m", "stages.commands.cli", *args]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_score_errors_are_one_line_naming_the_flag_or_file(in_tmp):
+    write_lines(in_tmp / "hyp", ["Der Hund schläft."])
+    write_lines(in_tmp / "ref", ["Der Hund schläft."])
+    (in_tmp / "empty.hyp").write_text("")
+    (in_tmp / "empty.ref").write_text("")
+    bad_pair = lingtune("score", "--hyp", "hyp", "--ref", "ref", "--lang-pair", "ende", cwd=in_tmp)
+    assert bad_pair.returncode == 2 and "--lang-pair: 'ende'" in bad_pair.stderr
+    empty = lingtune("score", "--hyp", "empty.hyp", "--ref", "empty.ref", "--lang-pair", "en-de", cwd=in_tmp)
+    assert empty.returncode == 1 and "empty.hyp: no hypotheses to score" in empty.stderr
+    missing = lingtune("score", "--hyp", "nope.hyp", "--ref", "ref", "--lang-pair", "en-de", cwd=in_tmp)
+    assert missing.returncode == 1 and "nope.hyp" in missing.stderr
+    unknown = lingtune("score", "--hyp", "hyp", "--ref", "ref", "--lang-pair", "en-xx", cwd=in_tmp)
+    assert unknown.returncode == 2 and "'en-xx'" in unknown.stderr
+    for result in (bad_pair, empty, missing, unknown):
+        assert "Traceback" not in result.stderr
+    assert (
+        lingtune("score", "--hyp", "hyp", "--ref", "ref", "--lang-pair", "en-de", cwd=in_tmp).returncode == 0
+    )
