@@ -38,11 +38,14 @@ FAST = {
 HINTS = ["none", "no_errors", "minor", "major", "preferred"]
 
 
-def run(repo: Path, *args: str) -> str:
+def run(repo: Path, *args: str, check: bool = True) -> str:
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     env.pop("MLFLOW_TRACKING_URI", None)
     done = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    failed = done.returncode != 0
+    assert failed != check, (
+        f"{' '.join(args)}: status {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    )
     return done.stdout + done.stderr
 
 
@@ -92,7 +95,7 @@ def mlflow_runs(repo: Path) -> list:
 def test_pipeline_under_dvc(repo):
     first = run(repo, "dvc", "repro")
     expected = {"embedded", "pairs", "instructions", "translate", "threads", "sft_data", "sft", "preference"}
-    expected |= {"score"}
+    expected |= {"validate", "score"}
     expected |= {f"infer@{model}-{hint}" for model in ("base", "sft") for hint in HINTS}
     assert stages_run(first) == expected
 
@@ -107,10 +110,22 @@ def test_pipeline_under_dvc(repo):
 
     assert stages_run(run(repo, "dvc", "repro")) == set()
 
+    # A typo in an sft key, or an unknown group, stops at `validate` in seconds: sft's outputs stay.
+    good = (repo / "params.yaml").read_text()
+    weights = next((repo / "models/sft").glob("*.safetensors"))
+    before = weights.stat().st_mtime_ns
+    for typo in (good.replace("  learning_rate:", "  learning_rat:", 1), good + "foo: 1\n"):
+        (repo / "params.yaml").write_text(typo)
+        failed = run(repo, "dvc", "repro", check=False)
+        assert stages_run(failed) == {"validate"} and "unknown key (misspelled?)" in failed
+        assert weights.stat().st_mtime_ns == before and (repo / "reports/train.json").is_file()
+    (repo / "params.yaml").write_text(good)
+
     params = yaml.safe_load((repo / "params.yaml").read_text())
     params["score"]["comet_batch_size"] = 7
     (repo / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False))
-    assert stages_run(run(repo, "dvc", "repro")) == {"score"}
+    # validate reruns on any params change; its output stays the same, so only `score` follows.
+    assert stages_run(run(repo, "dvc", "repro")) == {"validate", "score"}
     # As users do before an experiment: dvc.lock (and the .gitignore files DVC writes) committed. Without
     # the lock a temporary experiment sees every stage as changed, and the stages with persist outputs
     # (translate, sft), which DVC never restores from its run cache, would run again.
@@ -119,7 +134,10 @@ def test_pipeline_under_dvc(repo):
 
     # --temp runs in a copy under .dvc/tmp: its MLflow run must still land in this repository's store.
     exp = run(repo, "dvc", "exp", "run", "--temp", "-n", "longer", "-S", "infer.max_new_tokens=12")
-    assert stages_run(exp) == {f"infer@{m}-{h}" for m in ("base", "sft") for h in HINTS} | {"score"}
+    assert stages_run(exp) == {f"infer@{m}-{h}" for m in ("base", "sft") for h in HINTS} | {
+        "validate",
+        "score",
+    }
     shown = json.loads(run(repo, "dvc", "exp", "show", "--json"))
     experiments = {e["name"]: e for baseline in shown for e in (baseline.get("experiments") or [])}
     assert "longer" in experiments, shown
