@@ -185,38 +185,37 @@ def set_chat_template(tokenizer, params: Params) -> str | None:
 # --- assistant-only loss for templates without generation markers (Llama-2-chat, Mistral, …) ----------
 
 
-def assistant_spans(tokenizer, messages: list[dict]) -> tuple[str, list[tuple[int, int]]]:
-    """The conversation as its template renders it, and the character span of every assistant turn.
+def assistant_spans(tokenizer, messages: list[dict], text: str, stops: list[int]) -> list[tuple[int, int]]:
+    """The character span of every assistant turn in `text`, the conversation as its template renders it
+    (`stops`: where each of its tokens ends).
 
     Rendered prefix by prefix: a turn starts where the conversation up to it, with the generation prompt,
-    ends, and ends where the conversation through it stops agreeing with the whole (trailing whitespace
-    left out; a template may close a conversation with a token of its own, as Phi-3's writes EOS), so the
-    span holds the reply and the end-of-turn text the template writes after it (`</s>`, `<|eot_id|>`,
-    `<|im_end|>`, `<|end|>`). ValueError when the conversation up to a turn is not a prefix of the whole:
-    the template cannot be masked this way.
+    ends, and ends where the conversation through it stops agreeing with the whole, cut back to a whole
+    token and without trailing whitespace (a template may close a conversation with a token of its own,
+    as Phi-3's writes EOS; `</s>` and the next turn's `<|user|>` share a `<`). So the span holds the reply
+    and the end-of-turn text the template writes after it (`</s>`, `<|eot_id|>`, `<|im_end|>`, `<|end|>`).
+    ValueError when the conversation up to a turn is not a prefix of the whole: the template cannot be
+    masked this way.
     """
-    text = chat_text(tokenizer, messages)
     spans = []
     for index, message in enumerate(messages):
         if message["role"] != "assistant":
             continue
         before = chat_text(tokenizer, messages[:index], generation_prompt=True)
-        through = chat_text(tokenizer, messages[: index + 1])
-        # Where the two agree, cut back to a whole token: `</s>` and the next turn's `<|user|>` share a `<`.
-        agree = len(os.path.commonprefix([text, through]))
-        offsets = tokenizer(through, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
-        end = len(through[: max((stop for _, stop in offsets if stop <= agree), default=0)].rstrip())
+        agree = len(os.path.commonprefix([text, chat_text(tokenizer, messages[: index + 1])]))
+        end = len(text[: max((stop for stop in stops if stop <= agree), default=0)].rstrip())
         if not (text.startswith(before) and len(before) < end):
             raise ValueError(f"the rendering of turn {index} does not extend the turns before it")
         spans.append((len(before), end))
-    return text, spans
+    return spans
 
 
 def assistant_tokens(tokenizer, messages: list[dict]) -> dict[str, list[int]]:
     """`input_ids` of the rendered conversation (no special tokens added: the template writes them, as
     TRL tokenizes templated text) and `assistant_masks`, 1 on every token that starts in an assistant span."""
-    text, spans = assistant_spans(tokenizer, messages)
+    text = chat_text(tokenizer, messages)
     encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    spans = assistant_spans(tokenizer, messages, text, [stop for _, stop in encoded["offset_mapping"]])
     mask = [int(any(a <= start < b for a, b in spans)) for start, _ in encoded["offset_mapping"]]
     return {"input_ids": encoded["input_ids"], "assistant_masks": mask}
 
@@ -290,16 +289,11 @@ def end_of_turn_ids(tokenizer, prompt_format: str) -> list[int]:
     if prompt_format == "chat":
         # Two exchanges: the first reply's span ends where its turn ends, not where a conversation ends.
         turns = [("user", "a"), ("assistant", "b"), ("user", "c"), ("assistant", "d")]
-        messages = [{"role": role, "content": content} for role, content in turns]
-        text, spans = assistant_spans(tokenizer, messages)
-        encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-        first = [
-            t
-            for t, (start, _) in zip(encoded["input_ids"], encoded["offset_mapping"], strict=True)
-            if spans[0][0] <= start < spans[0][1]
-        ]
-        if first and first[-1] not in ids:
-            ids.insert(0, first[-1])
+        rendered = assistant_tokens(tokenizer, [{"role": role, "content": text} for role, text in turns])
+        mask = rendered["assistant_masks"]
+        last = rendered["input_ids"][mask.index(0, mask.index(1)) - 1]  # the first reply's last token
+        if last not in ids:
+            ids.insert(0, last)
     return ids
 
 

@@ -275,13 +275,14 @@ ARCHITECTURES = {"llama": ("LLAMA", True), "mistral": ("LLAMA", True), "qwen2": 
 
 
 def architecture(config) -> tuple:
-    """(gguf.MODEL_ARCH, interleave q/k) for a model config; ValueError naming the supported ones."""
+    """(gguf.MODEL_ARCH, interleave q/k) for a model config; InputError naming the supported ones."""
     import gguf
 
     if config.model_type not in ARCHITECTURES:
-        raise ValueError(
+        raise InputError(
+            config._name_or_path or "model",
             f"GGUF export supports the Llama architecture (also {', '.join(sorted(ARCHITECTURES))}), "
-            f"not {config.model_type!r}"
+            f"not {config.model_type!r}",
         )
     arch, interleave = ARCHITECTURES[config.model_type]
     return getattr(gguf.MODEL_ARCH, arch), interleave
@@ -321,7 +322,8 @@ def add_hyperparameters(writer, config, name: str, float16: bool) -> None:
         writer.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
         writer.add_rope_scaling_factor(float(scaling["factor"]))
     elif kind not in (None, "default", "llama3"):  # llama3: the rope_freqs tensor (gguf_tensors)
-        raise ValueError(f"rope scaling {kind!r} is not supported by this export (linear, llama3)")
+        where = config._name_or_path or "model"
+        raise InputError(where, f"rope scaling {kind!r} is not supported by this export (linear, llama3)")
 
 
 def gguf_tensors(model, float16: bool) -> dict:

@@ -377,7 +377,7 @@ class Params(Group):
         """Every URL, under any key: https only, saved inside data/external (`..` would escape it)."""
         problems = _url_problems(raw)
         if problems:
-            raise _error_at(*problems[0], raw, *problems[1:])
+            raise _errors_at(problems, raw)
         return raw
 
     @model_validator(mode="after")
@@ -391,20 +391,19 @@ class Params(Group):
         ):
             problem = engine_language_problem(engine, lang)
             if problem:
-                raise _error_at(key, f"{problem} (translate.engine {engine})", lang)
+                raise _errors_at([(key, f"{problem} (translate.engine {engine})")], lang)
         return self
 
 
-def _error_at(key: str, message: str, value, *more: tuple[str, str]) -> ValidationError:
-    """A validation error located at a dotted key (and more (key, message) pairs), as pydantic locates a
-    field's own errors."""
+def _errors_at(problems: list[tuple[str, str]], value) -> ValidationError:
+    """A validation error for each (dotted key, message), located as pydantic locates a field's own."""
     from pydantic_core import InitErrorDetails, PydanticCustomError
 
     details = [
         InitErrorDetails(
-            type=PydanticCustomError("value_error", text), loc=tuple(where.split(".")), input=value
+            type=PydanticCustomError("value_error", message), loc=tuple(key.split(".")), input=value
         )
-        for where, text in ((key, message), *more)
+        for key, message in problems
     ]
     return ValidationError.from_exception_data("Params", details)
 
