@@ -170,7 +170,9 @@ def hint_choices() -> list[tuple[str, str]]:
     return [(name if text is None else f"{name}: {text}", name) for name, text in HINTS.items()]
 
 
-def create_app(model, tokenizer, prompt_format: str, defaults: Generation, model_name: str, seed=None):
+def create_app(
+    model, tokenizer, prompt_format: str, defaults: Generation, model_name: str, seed: int | None = None
+):
     """The Gradio Blocks app for one loaded model (queued: one generation at a time)."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     import gradio as gr
