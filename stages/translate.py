@@ -26,9 +26,9 @@ from tqdm import tqdm
 
 from stages.core.batching import token_batches
 from stages.core.engines import Hop, load_translator, model_identity, new_tokens_cap, route
-from stages.core.io import ALPACA_FIELDS, atomic_path, dumps, read_alpaca, write_json, write_jsonl
+from stages.core.io import ALPACA_FIELDS, InputError, atomic_path, dumps, read_alpaca, write_json, write_jsonl
 from stages.core.oasst import read_oasst
-from stages.core.params import load_params
+from stages.core.params import PARAMS_FILE, load_params
 from stages.core.team import Team, join_team
 from stages.core.textsplit import Part, join_parts, split_text
 
@@ -178,8 +178,23 @@ def translate_job(
     return translated
 
 
+def model_key(config) -> str:
+    """The params key that chose the models: what a user changes when a model cannot do a direction."""
+    return "translate.model_root" if config.engine == "opus-mt" else "translate.model"
+
+
 def plan_routes(config, langs: list[str], target: str) -> dict[str, list[Hop]]:
-    return {lang: route(config, lang, target) for lang in sorted(langs)}
+    try:
+        return {lang: route(config, lang, target) for lang in sorted(langs)}
+    except LookupError as error:
+        raise InputError(PARAMS_FILE, f"{model_key(config)}: {error}", key=model_key(config)) from None
+
+
+def load_hop(config, hop: Hop):
+    try:
+        return load_translator(config, hop, CT2_CACHE)
+    except LookupError as error:  # a multi-target OPUS-MT model without a token for the target language
+        raise InputError(PARAMS_FILE, f"{model_key(config)}: {error}", key=model_key(config)) from None
 
 
 def translate_items(items: list[Item], routes: dict[str, list[Hop]], config, team: Team, messages: int):
@@ -206,7 +221,7 @@ def translate_items(items: list[Item], routes: dict[str, list[Hop]], config, tea
             write_json(folder / "fingerprint.json", print_)
         team.barrier()
         progress.show(f"{hop.src}->{hop.tgt} {Path(hop.model).name}")
-        translator = load_translator(config, hop, CT2_CACHE)
+        translator = load_hop(config, hop)
         translated = translate_job(translator, texts, config, folder, team, progress)
         for lang in feeding:
             current[lang] = {source: translated[text] for source, text in current[lang].items()}

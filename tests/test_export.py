@@ -310,6 +310,31 @@ def test_gguf_runs_in_llama_cpp_as_in_transformers(adapter, tmp_path):
     assert reply == expected and reply
 
 
+def test_the_gguf_chat_template_renders_as_the_tokenizers_without_generation_markers(tiny_lm, tmp_path):
+    """Jinja (llama-cpp-python, llama.cpp) knows no `{% generation %}`: written without it, same rendering."""
+    import jinja2
+
+    tokenizer = load_tokenizer(str(tiny_lm))
+    assert "{% generation %}" in tokenizer.chat_template
+    model = load_causal_lm(str(tiny_lm))
+    export.write_gguf(model, tokenizer, tmp_path / "m.gguf", float16=False, name="m")
+    reader, _ = read_gguf(tmp_path / "m.gguf")
+    written = field(reader, "tokenizer.chat_template")
+    assert "{% generation %}" not in written and "endgeneration" not in written
+    messages = [{"role": "user", "content": "Hallo"}, {"role": "assistant", "content": "Hello"}]
+    rendered = (
+        jinja2.Environment()
+        .from_string(written)
+        .render(
+            messages=messages,
+            bos_token=tokenizer.bos_token,
+            eos_token=tokenizer.eos_token,
+            add_generation_prompt=False,
+        )
+    )
+    assert rendered == tokenizer.apply_chat_template(messages, tokenize=False)
+
+
 def test_gguf_refuses_other_architectures(tmp_path):
     from transformers import GPT2Config, GPT2LMHeadModel
 
@@ -340,6 +365,31 @@ def test_gguf_vocabulary_equals_llama_cpps_own(family, reference, tmp_path):
     assert field(ours, "tokenizer.ggml.pre") == field(theirs, "tokenizer.ggml.pre")
     if tokenizer.bos_token is not None:  # Qwen2 has none (llama.cpp's converter names one it never adds)
         assert field(ours, "tokenizer.ggml.bos_token_id") == field(theirs, "tokenizer.ggml.bos_token_id")
+
+
+@pytest.mark.parametrize(
+    "family, reference",
+    [("llama1", "llama-spm"), ("llama3-instruct", "llama-bpe"), ("qwen2.5-instruct", "qwen2")],
+)
+def test_llama_cpp_tokenizes_its_46_reference_strings_right_from_our_export(family, reference, tmp_path):
+    """llama.cpp's own tokenizer test strings, through the vocabulary we export: the ids it expects."""
+    llama_cpp = pytest.importorskip("llama_cpp", reason="pip install llama-cpp-python (README: Export)")
+    from .helpers import shared_model, tiny_llama_twin
+
+    tokenizer = load_tokenizer(str(shared_model(family)))
+    model = load_causal_lm(str(tiny_llama_twin(tokenizer, tmp_path / "twin")))
+    export.write_gguf(model, tokenizer, tmp_path / "twin.gguf", float16=False, name="twin")
+    runtime = llama_cpp.Llama(model_path=str(tmp_path / "twin.gguf"), vocab_only=True, verbose=False)
+    vocab = shared_model("vocab") / f"ggml-vocab-{reference}.gguf"
+    strings = vocab.with_suffix(".gguf.inp").read_text(encoding="utf-8").split("\n__ggml_vocab_test__\n")[:-1]
+    expected = vocab.with_suffix(".gguf.out").read_text(encoding="utf-8").split("\n")[:-1]
+    assert len(strings) == len(expected) == 46
+    wrong = [
+        text
+        for text, ids in zip(strings, expected, strict=True)
+        if runtime.tokenize(text.encode(), add_bos=False, special=False) != [int(i) for i in ids.split()]
+    ]
+    assert not wrong, f"{len(wrong)} of 46 tokenized differently, e.g. {wrong[:3]}"
 
 
 def _tiny_of(config_class, tokenizer, **extra):

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from stages.commands.recipe_rehearse import copy_working_tree
+
 from .conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -53,26 +55,11 @@ def stages_run(output: str) -> set[str]:
     return set(re.findall(r"Running stage '([^']+)'", output))
 
 
-def copy_working_tree(destination: Path) -> None:
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    for name in filter(None, listed.split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
-
-
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
     repo = tmp_path_factory.mktemp("pipeline") / "repo"
     repo.mkdir()
-    copy_working_tree(repo)
+    copy_working_tree(ROOT, repo)
     params = yaml.safe_load((repo / "params.yaml").read_text())
     for group, values in FAST.items():
         params[group].update(values)

@@ -60,6 +60,15 @@ def test_route_is_direct_else_through_the_pivot(translators):
         route(config, "fr", "de")
 
 
+def test_a_direction_without_a_model_names_the_key_that_chose_the_models(translators):
+    from stages.core.io import InputError
+    from stages.translate import plan_routes
+
+    with pytest.raises(InputError, match="translate.model_root: no OPUS-MT model for fr->de") as caught:
+        plan_routes(_config(model_root=str(translators)), ["en", "fr"], "de")
+    assert caught.value.key == "translate.model_root"
+
+
 def test_route_fixes_opus_codes_and_names_multilingual_codes(tmp_path):
     (tmp_path / "opus-mt-tc-big-en-pt").mkdir()
     config = _config(model_root=str(tmp_path))

@@ -263,9 +263,17 @@ def add_tokenizer(writer, folder: Path, tokenizer, vocab_size: int) -> None:
     writer.add_token_list(tokens)
     writer.add_token_scores(scores)
     writer.add_token_types(types)
-    gguf.SpecialVocab(folder, load_merges=vocab.tokenizer_model == "gpt2", n_vocab=vocab_size).add_to_gguf(
-        writer, quiet=True
-    )
+    special = gguf.SpecialVocab(folder, load_merges=vocab.tokenizer_model == "gpt2", n_vocab=vocab_size)
+    if isinstance(special.chat_template, str):
+        special.chat_template = without_generation_markers(special.chat_template)
+    special.add_to_gguf(writer, quiet=True)
+
+
+def without_generation_markers(template: str) -> str:
+    """The template as runtimes read it: `{% generation %}` is Transformers' training-only tag, unknown to
+    Jinja (llama-cpp-python refuses the file) and to llama.cpp. `if true` keeps its whitespace control."""
+    template = re.sub(r"(\{%-?\s*)endgeneration(\s*-?%\})", r"\1endif\2", template)
+    return re.sub(r"(\{%-?\s*)generation(\s*-?%\})", r"\1if true\2", template)
 
 
 # Transformers' model types -> llama.cpp's architecture, and whether q/k rows are reordered for its

@@ -1,10 +1,12 @@
-"""`lingtune recipe`: check a recipe offline before a GPU is rented, and run it as a DVC experiment.
+"""`lingtune recipe`: check and rehearse a recipe before a GPU is rented, and run it as a DVC experiment.
 
 `recipe check` prints what recipe_check found (each error with its params key) and recipe_estimate's GPU
-memory and time; `recipe run` checks, copies the recipe over params.yaml and starts `dvc exp run`.
+memory and time; `recipe rehearse` checks, then runs the recipe's pipeline on CPU with twins of its models
+(recipe_rehearse); `recipe run` checks, copies the recipe over params.yaml and starts `dvc exp run`.
 """
 
 import argparse
+import contextlib
 import json
 import shutil
 import subprocess
@@ -82,6 +84,29 @@ def run(args: argparse.Namespace) -> int:
         return 127
 
 
+def rehearse(args: argparse.Namespace) -> int:
+    from . import recipe_rehearse
+
+    args.model_map = recipe_rehearse.parse_map(args.model_map, "--model-map")
+    args.data_map = recipe_rehearse.parse_map(args.data_map, "--data-map")
+    args.echo = (lambda line: None) if args.json else (lambda line: print(line, flush=True))
+    report = check_recipe(args.recipe, args.gpu, args.mfu, args.examples_estimate)
+    if not args.json:
+        print(render(report), flush=True)
+    # With --json, stdout is the report alone: what libraries print on import goes to stderr.
+    with contextlib.redirect_stdout(sys.stderr if args.json else sys.stdout):
+        rehearsal = recipe_rehearse.rehearse(args, report)
+    if args.json:
+        print(json.dumps(asdict(rehearsal) | {"ok": rehearsal.ok}, ensure_ascii=False, indent=2))
+    else:
+        print(recipe_rehearse.render(rehearsal))
+    if rehearsal.ok and not args.keep and not args.workdir:
+        shutil.rmtree(rehearsal.workspace, ignore_errors=True)
+    elif rehearsal.log and not args.json:
+        print(f"  workspace kept: {rehearsal.workspace} (dvc output in {rehearsal.log})")
+    return 0 if rehearsal.ok else 1
+
+
 def add_arguments(commands) -> None:
     """`recipe check RECIPE...` and `recipe run RECIPE [--queue] [--name NAME]` under `lingtune`."""
     recipe = commands.add_parser("recipe", help="check a recipe offline; run it as a DVC experiment")
@@ -96,7 +121,43 @@ def add_arguments(commands) -> None:
         "--queue", action="store_true", help="queue the experiment (dvc queue start runs it)"
     )
     running.add_argument("--name", help="experiment name (default: the recipe's file name)")
-    for parser in (checking, running):
+    rehearsing = actions.add_parser(
+        "rehearse",
+        help="run a recipe's whole pipeline on CPU with twins of its models and slices of its data",
+    )
+    rehearsing.add_argument("recipe")
+    rehearsing.add_argument("--examples", type=int, default=16, help="records kept of every data input")
+    rehearsing.add_argument("--steps", type=int, default=2, help="optimizer steps of each training stage")
+    rehearsing.add_argument(
+        "--model-map",
+        action="append",
+        default=[],
+        metavar="ID=FOLDER",
+        help="take this model id's tokenizer and config from a folder (repeatable)",
+    )
+    rehearsing.add_argument(
+        "--data-map",
+        action="append",
+        default=[],
+        metavar="VALUE=FILE",
+        help="use this local file for a URL or hub data set of the recipe (repeatable)",
+    )
+    rehearsing.add_argument(
+        "--stage",
+        action="append",
+        default=[],
+        dest="stages",
+        metavar="STAGE",
+        help="rehearse only up to this stage (and what it needs; repeatable): e.g. sft",
+    )
+    rehearsing.add_argument("--workdir", help="rehearse in this folder (kept) instead of a temporary one")
+    rehearsing.add_argument("--keep", action="store_true", help="keep the temporary workspace")
+    rehearsing.add_argument("--json", action="store_true", help="the rehearsal as JSON")
+    rehearsing.add_argument(
+        "--examples-estimate", type=int, dest="examples_estimate", help="training examples, for the estimate"
+    )
+    rehearsing.set_defaults(run=lambda args: sys.exit(rehearse(args)))
+    for parser in (checking, running, rehearsing):
         parser.add_argument("--gpu", choices=sorted(GPU_PEAK_TFLOPS), default="a100", help="for the estimate")
         parser.add_argument("--mfu", type=float, default=DEFAULT_MFU, help="assumed model FLOPs utilisation")
     checking.set_defaults(run=lambda args: sys.exit(check(args)))

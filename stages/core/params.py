@@ -182,6 +182,7 @@ class Tuning(Group):
     lora_target_modules: list[str] | Literal["all-linear"] | None = None
     use_dora: bool = False  # DoRA (weight-decomposed LoRA) for lora and qlora
     epochs: float = Field(gt=0)
+    max_steps: int | None = Field(default=None, gt=0)  # stop after this many optimizer steps; null: epochs
     learning_rate: float = Field(gt=0)
     lr_scheduler: str = "cosine"
     warmup_ratio: float = Field(default=0.0, ge=0, lt=1)

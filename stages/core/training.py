@@ -138,6 +138,7 @@ def trainer_arguments(config, seed: int, report_to: list[str]) -> dict:
     precision = resolved_precision(config.precision)
     return dict(
         num_train_epochs=config.epochs,
+        max_steps=config.max_steps or -1,  # -1: the epochs decide
         learning_rate=config.learning_rate,
         lr_scheduler_type=config.lr_scheduler,
         warmup_ratio=config.warmup_ratio,
