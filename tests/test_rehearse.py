@@ -1,7 +1,7 @@
 """`lingtune recipe rehearse` on the shipped recipes, with the real tokenizers of ../shared/models.
 
 The rehearsals run side by side, one core each: LLaMa2lang (Llama-2-chat's own template, QLoRA) and
-ParroT's LoRA recipe (Llama-1, Alpaca format, beam search) to the end; two broken recipes up to the stage
+ParroT's LoRA recipe (Llama-1, Alpaca format, beam search) to the end; broken recipes up to the stage
 that must stop them, which must name that stage and the params key to change. A recipe that fails its
 offline check never starts DVC.
 """
