@@ -1,16 +1,17 @@
 """instructions: pairs and MQM annotations -> ParroT's Alpaca-format instruction records.
 
 - translation: `{instruction, input, output}` with an instruction drawn (seeded) from a template file;
-  with `max_context` > 0, 0..max_context preceding lines of the same document (pairs' `doc`) are
-  prepended on both sides, joined by "\n" or " ", both drawn per record as ParroT does;
+  with `max_context` > 0, 0..max_context preceding lines of the same document (pairs' `doc`; without
+  one, of the same input file) are prepended on both sides, joined by "\n" or " ", both drawn per
+  record as ParroT does; `draws: parrot` makes ParroT's own draws (its script's records exactly);
 - error_hint: one record per MQM error row, hint "A translation with {severity} {category} errors could
   be" and the annotated target (its `<v>` span kept) as output; an error-free rating (no-error or only
   Neutral rows) gives one record with the no-error hint and the clean target;
 - preference: translations of one source whose MQM scores differ by >= min_gap, output
   `<p>{better}</p> rather than <p>{worse}</p>` under the hint "We prefer to translate it to".
 
-Every record is also written to parrot.jsonl as ParroT's training file: `{prefix, text}` with the
-Alpaca prompt as prefix and the output plus `eos` as text.
+Every record is also written to parrot.jsonl as ParroT's training file: `{text, prefix}` with the
+output plus `eos` as text and the Alpaca prompt as prefix.
 """
 
 import itertools
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from stages.core.io import InputError, atomic_path, read_jsonl, read_lines, write_jsonl
-from stages.core.params import MqmFile, load_params
+from stages.core.params import PARAMS_FILE, MqmFile, load_params
 from stages.core.prompts import HINTS, alpaca_prompt, render_instruction, with_hint
 
 PAIRS_DIR = Path("data/pairs")
@@ -32,10 +33,9 @@ GAP_EPSILON = 1e-9
 
 
 def read_templates(path: str) -> list[str]:
+    """One template a non-blank line; each may name [SRC], [TGT], both or neither (ParroT's own file has
+    22 of 33 naming only the target)."""
     templates = [line.strip() for line in read_lines(path) if line.strip()]
-    for number, template in enumerate(templates, start=1):
-        if "[SRC]" not in template or "[TGT]" not in template:
-            raise InputError(path, "a template needs both [SRC] and [TGT]", number)
     if not templates:
         raise InputError(path, "no templates")
     return templates
@@ -47,6 +47,13 @@ def with_context(preceding: list[str], current: str, count: int, separator: str)
     return separator.join([*lines, current])
 
 
+def context_group(pair: dict) -> str:
+    """What context may come from: the pair's document, else its input file (ParroT's preceding lines)."""
+    if pair.get("doc") is not None:
+        return f"doc:{pair['doc']}"
+    return "file:" + str(pair.get("origin", pair["id"])).rsplit(":", 1)[0]
+
+
 def translation_records(
     pairs: list[dict],
     directions: str,
@@ -55,13 +62,12 @@ def translation_records(
     rng: random.Random,
     max_context: int = 0,
 ) -> list[dict]:
-    """One record per pair and direction; context comes only from earlier pairs of the same `doc`."""
+    """One record per pair and direction, drawn from one generator; context comes from earlier pairs of
+    the same document (of the same input file where pairs have no document)."""
     records = []
-    # doc -> its last max_context pairs in file order; pairs without a doc never get context.
     history: dict[str, deque[dict]] = defaultdict(lambda: deque(maxlen=max_context))
     for pair in pairs:
-        doc = pair.get("doc")
-        preceding = list(history[doc]) if doc is not None and max_context > 0 else []
+        preceding = list(history[context_group(pair)]) if max_context > 0 else []
         sides = [(pair["src_lang"], pair["tgt_lang"], "src", "tgt")]
         if directions == "both":
             sides.append((pair["tgt_lang"], pair["src_lang"], "tgt", "src"))
@@ -75,18 +81,57 @@ def translation_records(
                 separator = rng.choice(("\n", " "))
                 src = with_context([p[src_key] for p in preceding], src, count, separator)
                 tgt = with_context([p[tgt_key] for p in preceding], tgt, count, separator)
-            records.append(
-                {
-                    "id": f"{pair['id']}:{src_lang}-{tgt_lang}",
-                    "instruction": render_instruction(rng.choice(templates), src_lang, tgt_lang, in_lang),
-                    "input": src,
-                    "output": tgt,
-                    "task": "translation",
-                    "source": f"translation_{src_lang}-{tgt_lang}",
-                }
-            )
-        if doc is not None and max_context > 0:
-            history[doc].append(pair)
+            template = rng.choice(templates)
+            records.append(translation_record(pair, src_lang, tgt_lang, template, in_lang, src, tgt))
+        if max_context > 0:
+            history[context_group(pair)].append(pair)
+    return records
+
+
+def translation_record(
+    pair: dict, src_lang: str, tgt_lang: str, template: str, in_lang: str, src, tgt
+) -> dict:
+    return {
+        "id": f"{pair['id']}:{src_lang}-{tgt_lang}",
+        "instruction": render_instruction(template, src_lang, tgt_lang, in_lang),
+        "input": src,
+        "output": tgt,
+        "task": "translation",
+        "source": f"translation_{src_lang}-{tgt_lang}",
+    }
+
+
+def parrot_translation_records(
+    pairs: list[dict], directions: str, templates: list[str], in_lang: str, seed: int, max_context: int
+) -> list[dict]:
+    """ParroT's convert_pair_to_alpaca.py exactly: each input file and direction its own run, reseeded;
+    per pair the context count randint(0, max_context) (drawn even when it is 0), the separator
+    ("\n" when randint(0, 1000) is even), then the template randint(0, len - 1); the context is the
+    preceding lines of the file (of the document, where pairs have one)."""
+    files: dict[str, list[dict]] = defaultdict(list)
+    for pair in pairs:
+        files["file:" + str(pair.get("origin", pair["id"])).rsplit(":", 1)[0]].append(pair)
+    sides = [("src_lang", "tgt_lang", "src", "tgt")]
+    if directions == "both":
+        sides.append(("tgt_lang", "src_lang", "tgt", "src"))
+    records = []
+    for file_pairs in files.values():
+        for src_field, tgt_field, src_key, tgt_key in sides:
+            rng = random.Random(seed)
+            for index, pair in enumerate(file_pairs):
+                count = rng.randint(0, max_context)
+                separator = "\n" if rng.randint(0, 1000) % 2 == 0 else " "
+                window = [
+                    p
+                    for p in file_pairs[max(0, index - count) : index]
+                    if context_group(p) == context_group(pair)
+                ]
+                src = separator.join([p[src_key] for p in window] + [pair[src_key]])
+                tgt = separator.join([p[tgt_key] for p in window] + [pair[tgt_key]])
+                template = templates[rng.randint(0, len(templates) - 1)]
+                records.append(
+                    translation_record(pair, pair[src_field], pair[tgt_field], template, in_lang, src, tgt)
+                )
     return records
 
 
@@ -204,9 +249,10 @@ def preference_records(
 
 
 def parrot_records(records: list[dict], eos: str) -> list[dict]:
-    """ParroT's training file (scripts/convert_alpaca_to_hf.py): the prompt, and the response + eos."""
+    """ParroT's training file (scripts/convert_alpaca_to_hf.py), keys in its order: the response + eos,
+    and the prompt."""
     return [
-        {"prefix": alpaca_prompt(record["instruction"], record["input"]), "text": record["output"] + eos}
+        {"text": record["output"] + eos, "prefix": alpaca_prompt(record["instruction"], record["input"])}
         for record in records
     ]
 
@@ -214,14 +260,23 @@ def parrot_records(records: list[dict], eos: str) -> list[dict]:
 def main() -> None:
     params = load_params()
     config = params.instructions
-    rng = random.Random(params.base.seed)
+    seed = params.base.seed if config.seed is None else config.seed
+    rng = random.Random(seed)
     templates = read_templates(config.templates)
     outputs: dict[str, list[dict]] = {task: [] for task in TASKS}
     for path in sorted(PAIRS_DIR.glob("*.jsonl")):
         pairs = read_jsonl(path, required=("id", "src_lang", "tgt_lang", "src", "tgt"))
-        outputs["translation"] += translation_records(
-            pairs, config.directions, templates, config.instruction_lang, rng, config.max_context
-        )
+        try:
+            if config.draws == "parrot":
+                outputs["translation"] += parrot_translation_records(
+                    pairs, config.directions, templates, config.instruction_lang, seed, config.max_context
+                )
+            else:
+                outputs["translation"] += translation_records(
+                    pairs, config.directions, templates, config.instruction_lang, rng, config.max_context
+                )
+        except LookupError as error:  # a language the instruction language has no name for
+            raise InputError(PARAMS_FILE, f"instructions.instruction_lang: {error}") from None
     for spec in config.mqm:
         rows = read_mqm(spec.path)
 

@@ -36,9 +36,10 @@ class Row(NamedTuple):
     doc: str | None
 
 
-def normalise(text: str, nfc: bool) -> str:
+def normalise(text: str, nfc: bool, collapse: bool = True) -> str:
+    """NFC and one space for each whitespace run, each if asked; the ends always stripped (as ParroT)."""
     text = unicodedata.normalize("NFC", text) if nfc else text
-    return _SPACES.sub(" ", text).strip()
+    return (_SPACES.sub(" ", text) if collapse else text).strip()
 
 
 def text_length(text: str) -> int:
@@ -191,11 +192,11 @@ def read_rows(spec: PairFiles) -> list[Row]:
     return reader(spec)
 
 
-def excluded_lines(paths: list[str], nfc: bool) -> set[str]:
+def excluded_lines(paths: list[str], nfc: bool, collapse: bool = True) -> set[str]:
     lines: set[str] = set()
     for path in paths:
         lines.update(
-            normalise(line, nfc)
+            normalise(line, nfc, collapse)
             for line in read_lines(_existing(Path(path), "pairs.exclude"))
             if line.strip()
         )
@@ -203,7 +204,9 @@ def excluded_lines(paths: list[str], nfc: bool) -> set[str]:
 
 
 def reason_to_drop(src: str, tgt: str, seen: set, excluded: set[str], params) -> str | None:
-    """The first filter a pair fails, or None to keep it."""
+    """The first filter a pair fails, or None to keep it (always None with `filters: false`)."""
+    if not params.filters:
+        return None
     if not src or not tgt:
         return "empty"
     if max(len(src), len(tgt)) > params.max_chars:
@@ -225,7 +228,8 @@ def clean(spec: PairFiles, excluded: set[str], params) -> tuple[list[dict], dict
     pairs = []
     name = Path(spec.path).name
     for row in rows:
-        src, tgt = normalise(row.src, params.nfc), normalise(row.tgt, params.nfc)
+        src = normalise(row.src, params.nfc, params.collapse_whitespace)
+        tgt = normalise(row.tgt, params.nfc, params.collapse_whitespace)
         reason = reason_to_drop(src, tgt, seen, excluded, params)
         if reason:
             removed[reason] += 1
@@ -253,7 +257,7 @@ def report_key(spec: PairFiles) -> str:
 
 def main() -> None:
     params = load_params().pairs
-    excluded = excluded_lines(params.exclude, params.nfc)
+    excluded = excluded_lines(params.exclude, params.nfc, params.collapse_whitespace)
     by_direction: dict[str, list[dict]] = {}
     ids: dict[str, set[str]] = {}
     report: dict[str, dict] = {}

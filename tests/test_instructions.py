@@ -84,9 +84,9 @@ def test_malformed_mqm_names_the_line(in_tmp):
         instructions.read_mqm("mqm.tsv")
 
 
-def test_templates_need_placeholders(in_tmp):
-    write_lines(in_tmp / "t.txt", ["Translate [SRC] to [TGT].", "Translate this."])
-    with pytest.raises(InputError, match=r"t.txt:2"):
+def test_a_template_file_needs_a_template(in_tmp):
+    write_lines(in_tmp / "t.txt", ["", "  "])
+    with pytest.raises(InputError, match=r"t.txt.*no templates"):
         instructions.read_templates("t.txt")
 
 
@@ -162,33 +162,37 @@ def test_context_comes_from_earlier_lines_of_the_same_document():
     counts, separators = set(), set()
     for number, (forward, backward) in enumerate(zip(records[::2], records[1::2], strict=True)):
         doc = docs[number]
-        before = [n for n in range(number) if doc is not None and docs[n] == doc]
+        # A pair without a document takes its context from the pairs of its file without one.
+        before = [n for n in range(number) if docs[n] == doc]
         src_lines, tgt_lines = [f"s{n}" for n in before], [f"t{n}" for n in before]
         # Input and output hold the same lines of the same document, source and target side.
         chosen = _context_options(src_lines, f"s{number}", 3)[forward["input"]]
         assert _context_options(tgt_lines, f"t{number}", 3)[forward["output"]] == chosen
         chosen_back = _context_options(tgt_lines, f"t{number}", 3)[backward["input"]]
         assert _context_options(src_lines, f"s{number}", 3)[backward["output"]] == chosen_back
-        if doc is None:
-            assert (forward["input"], forward["output"]) == (f"s{number}", f"t{number}")
         counts |= {chosen[0], chosen_back[0]}
         separators |= {chosen[1], chosen_back[1]} if chosen[0] else set()
     assert counts == {0, 1, 2, 3} and separators == {"\n", " "}  # both drawn, every count used
 
 
-def test_no_context_by_default_and_without_doc():
+def test_no_context_by_default_and_file_context_without_doc():
     import random
 
     with_docs = [_pair(number, "a") for number in range(30)]
-    without = [_pair(number, None) for number in range(30)]
+    without = [_pair(number, None) | {"origin": f"raw/x:{number + 1}"} for number in range(30)]
     templates = ["[SRC] to [TGT]", "From [SRC] into [TGT]", "[TGT] from [SRC]"]
     off = instructions.translation_records(with_docs, "both", templates, "en", random.Random(1))
-    plain = instructions.translation_records(without, "both", templates, "en", random.Random(1), 3)
-    assert (
-        [r["input"] for r in off]
-        == [r["input"] for r in plain]
-        == [text for number in range(30) for text in (f"s{number}", f"t{number}")]
-    )
+    assert [r["input"] for r in off] == [
+        text for number in range(30) for text in (f"s{number}", f"t{number}")
+    ]
+    # Without documents, ParroT's context: the preceding lines of the same input file.
+    plain = instructions.translation_records(without, "forward", templates, "en", random.Random(1), 3)
+    assert sum(len(r["input"].replace("\n", " ").split()) > 1 for r in plain) > 10
+    other_file = [p | {"origin": f"raw/y:{n}"} if n % 2 else p for n, p in enumerate(without)]
+    split = instructions.translation_records(other_file, "forward", templates, "en", random.Random(1), 3)
+    for number, record in enumerate(split):  # context never crosses into the other file
+        lines = record["input"].replace("\n", " ").split()
+        assert all(int(line[1:]) % 2 == number % 2 for line in lines)
     # max_context 0 draws nothing extra: the instructions equal the stage's former output.
     rng = random.Random(1)
     assert [r["instruction"] for r in off] == [

@@ -220,7 +220,7 @@ def check_paths(report: Report, raw: dict) -> None:
         check_pair_input(report, key, spec)
     for key, path in _items(raw, "pairs.exclude"):
         check_file(report, key, path)
-    check_file(report, "instructions.templates", _get(raw, "instructions.templates"))
+    check_file(report, "instructions.templates", _get(raw, "instructions.templates"), urls=True)
     for key, spec in _items(raw, "instructions.mqm"):
         if isinstance(spec, dict):
             check_file(report, f"{key}.path", spec.get("path"), urls=True)

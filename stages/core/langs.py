@@ -56,8 +56,23 @@ def is_known(code: str) -> bool:
     return code in LANGUAGES
 
 
+# ParroT's instruction languages beyond English and Chinese name only its four languages.
+NAMES_IN = {
+    "de": {"de": "Deutsch", "en": "Englisch", "ja": "Japanisch", "zh": "Chinesisch"},
+    "ja": {"de": "ドイツ語", "en": "英語", "ja": "日本語", "zh": "中国語"},
+}
+
+
 def language_name(code: str, in_lang: str = "en") -> str:
-    """The name of language `code`, written in `in_lang` (English or Chinese)."""
+    """The name of language `code`, written in `in_lang` (English or Chinese for every language; German
+    and Japanese for de, en, ja, zh)."""
+    if in_lang in NAMES_IN:
+        if code not in NAMES_IN[in_lang]:
+            raise LookupError(
+                f"no {in_lang} name for language {code!r} (instructions in {in_lang} name "
+                f"{', '.join(NAMES_IN[in_lang])})"
+            )
+        return NAMES_IN[in_lang][code]
     english, chinese = LANGUAGES[code]
     return chinese if in_lang == "zh" else english
 

@@ -85,6 +85,8 @@ class PairFiles(Group):
 class Pairs(Group):
     inputs: list[PairFiles]
     nfc: bool = True
+    collapse_whitespace: bool = True  # runs of spaces (non-breaking ones too) become one space
+    filters: bool = True  # false: keep every pair as read (ParroT filters nothing); the keys below unused
     max_chars: int = Field(gt=0)
     max_ratio: float = Field(ge=1.0)
     dedup: bool = True
@@ -101,8 +103,12 @@ class MqmFile(Group):
 
 class Instructions(Group):
     directions: Literal["forward", "both"] = "both"
-    templates: str  # one instruction template per line, with [SRC] and [TGT]
-    instruction_lang: Literal["en", "zh"] = "en"
+    templates: str  # one instruction template per line, naming [SRC], [TGT], both or neither
+    instruction_lang: Literal["en", "zh", "de", "ja"] = "en"  # de, ja: ParroT's names, for de/en/ja/zh
+    # seeded: one generator (instructions.seed) over everything; parrot: ParroT's draws, reseeded per input
+    # file and direction (convert_pair_to_alpaca.py), context from the preceding lines of the file
+    draws: Literal["seeded", "parrot"] = "seeded"
+    seed: int | None = None  # the draws' seed (null: base.seed; ParroT's script: 0)
     mqm: list[MqmFile] = []
     min_gap: float = Field(default=1.0, ge=0)
     max_context: int = Field(default=0, ge=0)  # preceding lines of the same document (ParroT: 3; 0: off)

@@ -1,0 +1,101 @@
+"""Our stages beside the originals' own outputs on the same inputs (../shared/data/fidelity, README there).
+
+ParroT: `pairs` (normalisation and filters off) then `instructions` (ParroT's draws, seed 0) on WMT22
+zh-en with ParroT's own template files give the Alpaca records of `convert_pair_to_alpaca.py` record for
+record (its JSON array's layout is json.dump's) and the training file of `convert_alpaca_to_hf.py` byte for
+byte.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from stages import instructions, pairs
+from stages.core.io import read_jsonl
+
+from .helpers import write_params
+
+WMT22 = "wmt22/generaltest2022.zh-en"
+PARROT_RUNS = {  # original run -> (template file, max context)
+    "one": ("one_template.txt", 0),
+    "follow0": ("instruct_follow.txt", 0),
+    "follow": ("instruct_follow.txt", 3),
+}
+
+
+@pytest.fixture
+def fidelity(shared_data) -> Path:
+    folder = shared_data / "fidelity"
+    if not folder.is_dir():
+        pytest.skip("../shared/data/fidelity is absent")
+    return folder
+
+
+def parrot_params(folder: Path, templates: Path, max_context: int) -> None:
+    write_params(
+        folder,
+        pairs={
+            "inputs": [{"path": "raw/wmt22", "src_lang": "zh", "tgt_lang": "en"}],
+            "nfc": False,
+            "collapse_whitespace": False,
+            "filters": False,
+            "exclude": [],
+        },
+        instructions={
+            "directions": "forward",
+            "templates": str(templates),
+            "instruction_lang": "en",
+            "draws": "parrot",
+            "seed": 0,
+            "max_context": max_context,
+            "mqm": [],
+            "eos": "</s>",
+        },
+    )
+
+
+@pytest.mark.parametrize("run", sorted(PARROT_RUNS))
+def test_parrot_pairs_to_instructions_equal_the_originals_output(run, fidelity, shared_data, in_tmp):
+    template_file, max_context = PARROT_RUNS[run]
+    (in_tmp / "raw").mkdir()
+    shutil.copyfile(shared_data / f"{WMT22}.src.zh", in_tmp / "raw/wmt22.zh")
+    shutil.copyfile(shared_data / f"{WMT22}.ref.A.en", in_tmp / "raw/wmt22.en")
+    parrot_params(in_tmp, fidelity / "parrot/templates" / template_file, max_context)
+    pairs.main()
+    instructions.main()
+
+    ours = read_jsonl("data/instructions/translation.jsonl")
+    theirs = json.loads((fidelity / f"parrot/out/parrot.{run}.zh-en.alp.json").read_text(encoding="utf-8"))
+    assert len(ours) == len(theirs) == 1875
+    fields = ("instruction", "input", "output")
+    differing = [
+        i
+        for i, (a, b) in enumerate(zip(ours, theirs, strict=True))
+        if [a[f] for f in fields] != [b[f] for f in fields]
+    ]
+    assert not differing, f"{len(differing)} records differ, first {differing[:5]}"
+    original = (fidelity / f"parrot/out/parrot.{run}.zh-en.hf.json").read_bytes()
+    assert (in_tmp / "data/instructions/parrot.jsonl").read_bytes() == original
+
+
+def test_normalisation_off_passes_text_through_but_for_its_ends(in_tmp):
+    assert pairs.normalise(" 95\xa0%  of\u3000it ", nfc=False, collapse=False) == "95\xa0%  of\u3000it"
+    assert pairs.normalise(" 95\xa0%  of it ", nfc=True, collapse=True) == "95 % of it"
+    composed = pairs.normalise("e\u0301", nfc=True, collapse=False)
+    assert composed == "\u00e9" and pairs.normalise("e\u0301", nfc=False, collapse=False) == "e\u0301"
+
+
+def test_templates_may_name_either_language_or_neither(in_tmp):
+    (in_tmp / "t.txt").write_text("Into [TGT], please.\nTranslate.\n[SRC] to [TGT].\n", encoding="utf-8")
+    assert instructions.read_templates("t.txt") == ["Into [TGT], please.", "Translate.", "[SRC] to [TGT]."]
+
+
+def test_german_and_japanese_instructions_name_parrots_four_languages():
+    from stages.core.prompts import render_instruction
+
+    assert render_instruction("Von [SRC] nach [TGT]", "zh", "de", "de") == "Von Chinesisch nach Deutsch"
+    assert render_instruction("[SRC]から[TGT]へ", "en", "ja", "ja") == "英語から日本語へ"
+    with pytest.raises(LookupError, match="no de name for language 'fr'"):
+        render_instruction("[SRC]", "fr", "de", "de")
