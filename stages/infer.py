@@ -1,11 +1,12 @@
 """infer: one model x one hint over every test set, with the prompt built as at training.
 
-Run as `python -m stages.infer --model {base,sft,<name>} --hint {none,no_errors,minor,major,preferred}`: one
-DVC matrix cell loads its model once. Batches are sorted by length with left padding under a token
-budget (`infer.batch_tokens`). Generation settings come from `infer.preset`, each key written in
-params.yaml (not null) overriding the preset's. Writes data/hyps/<model>/<hint>/<testset>.jsonl ({id,
-testset, model, hint, src_lang, tgt_lang, src, ref, refs (only with several references), prompt, raw,
-hyp}), a plain <testset>.hyp, and settings.json with the resolved generation settings.
+Run as `python -m stages.infer --model {base,sft,<name>} --hint {none,no_errors,minor,major,preferred}`:
+one DVC matrix cell loads its model once; with `infer.processes` > 1 it starts that many under torchrun.
+Batches are sorted by length with left padding under a token budget (`infer.batch_tokens`). Generation
+settings come from `infer.preset`, each key written in params.yaml (not null) overriding the preset's.
+Writes data/hyps/<model>/<hint>/<testset>.jsonl ({id, testset, model, hint, src_lang, tgt_lang, src, ref,
+refs (only with several references), prompt, raw, hyp}), a plain <testset>.hyp, and settings.json with
+the resolved generation settings.
 """
 
 import argparse
@@ -19,7 +20,7 @@ from stages.core.io import InputError, atomic_path, dumps, read_lines, write_jso
 from stages.core.models import load_causal_lm, load_tokenizer
 from stages.core.params import load_params
 from stages.core.prompts import HINTS, postprocess, translation_prompt
-from stages.core.team import ALONE, Team, join_team
+from stages.core.team import ALONE, Team, is_worker, join_team, launch
 
 OUT_ROOT = Path("data/hyps")
 MODELS = Path("models")
@@ -142,8 +143,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True)
     parser.add_argument("--hint", required=True, choices=list(HINTS))
+    parser.add_argument("--processes", type=int, help="default: infer.processes")
     args = parser.parse_args()
     params = load_params()
+    processes = args.processes or params.infer.processes
+    if processes > 1 and not is_worker():  # one process needs no launcher (and saves its start-up)
+        launch("infer", "torchrun", processes, ["--standalone"], ["--model", args.model, "--hint", args.hint])
+        return
     team = join_team()
     path = model_path(args.model, params)
     tokenizer = load_tokenizer(path, params.base.trust_remote_code)

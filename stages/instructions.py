@@ -219,33 +219,136 @@ def _hint_record(record_id: str, instruction: str, row: dict, hint: str, output:
     }
 
 
+def majority_texts(rows: list[dict]) -> dict[str, dict[str, str]]:
+    """seg_id -> system -> its target with marks removed, as most of its raters saw it (first seen on a
+    tie): some raters' rows carry inserted text, so the last row's text is not the system's output."""
+    raters: dict[tuple[str, str], dict[str, set]] = defaultdict(dict)
+    for row in rows:
+        raters[(row["seg_id"], row["system"])].setdefault(strip_marks(row["target"]), set()).add(row["rater"])
+    texts: dict[str, dict[str, str]] = defaultdict(dict)
+    for (seg, system), seen in raters.items():
+        texts[seg][system] = max(seen, key=lambda text: len(seen[text]))
+    return texts
+
+
 def preference_records(
     rows: list[dict], spec: MqmFile, instruction: Callable[[], str], min_gap: float
-) -> list[dict]:
+) -> tuple[list[dict], int]:
+    """Every two systems of a segment whose scores differ by >= min_gap; and how many such pairs were
+    left out because both systems wrote the same text."""
     scores = segment_scores(rows)
-    by_segment: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
-    for row in rows:
-        by_segment[row["seg_id"]][row["system"]] = (row["source"], strip_marks(row["target"]))
-    records = []
-    for seg, systems in by_segment.items():
+    sources = {row["seg_id"]: row["source"] for row in rows}
+    records, identical = [], 0
+    for seg, systems in majority_texts(rows).items():
         for first, second in itertools.combinations(sorted(systems), 2):
             gap = scores[(first, seg)] - scores[(second, seg)]
             if abs(gap) < min_gap - GAP_EPSILON:
                 continue
             better, worse = (first, second) if gap > 0 else (second, first)
-            source = systems[better][0]
+            if systems[better] == systems[worse]:
+                identical += 1
+                continue
             records.append(
-                {
-                    "id": f"mqm:{Path(spec.path).name}:{seg}:{better}>{worse}",
-                    "instruction": instruction(),
-                    "input": with_hint(source, HINTS["preferred"]),
-                    "output": f"<p>{systems[better][1]}</p> rather than <p>{systems[worse][1]}</p>",
-                    "task": "preference",
-                    "hint": HINTS["preferred"],
-                    "source": "mqm_preference",
-                }
+                _preference_record(
+                    f"mqm:{Path(spec.path).name}:{seg}:{better}>{worse}",
+                    instruction(),
+                    sources[seg],
+                    HINTS["preferred"],
+                    systems[better],
+                    systems[worse],
+                )
             )
+    return records, identical
+
+
+def _preference_record(record_id: str, instruction: str, source: str, hint: str, better: str, worse: str):
+    return {
+        "id": record_id,
+        "instruction": instruction,
+        "input": with_hint(source, hint),
+        "output": f"<p>{better}</p> rather than <p>{worse}</p>",
+        "task": "preference",
+        "hint": hint,
+        "source": "mqm_preference",
+    }
+
+
+# --- InstructMT's scripts (convert_mqmerror_to_egi_alpaca.py, convert_mqmscore_to_csi_alpaca.py) -----------
+
+
+def read_paired_templates(path: str, src_lang: str, tgt_lang: str, in_lang: str) -> list[tuple[str, str]]:
+    """`instruction###hint` lines, language names filled in: (instruction, hint) each."""
+    pairs = []
+    for number, line in enumerate(read_lines(path), start=1):
+        if not line.strip():
+            continue
+        parts = render_instruction(line.strip(), src_lang, tgt_lang, in_lang).split("###")
+        if len(parts) != 2:
+            raise InputError(path, "expected one instruction and one hint, separated by ###", number)
+        pairs.append((parts[0], parts[1]))
+    if not pairs:
+        raise InputError(path, "no templates")
+    return pairs
+
+
+def respaced_marks(target: str) -> str:
+    """`<v>` marks spaced as InstructMT writes them: a space before `<v>` and after `</v>`, not two."""
+    spaced = target.replace("<v>", " <v>").replace("  <v>", " <v>")
+    return spaced.replace("</v>", "</v> ").replace("</v>  ", "</v> ")
+
+
+def instructmt_hint_records(rows: list[dict], spec: MqmFile, templates: list[tuple[str, str]], seed: int):
+    """One record per annotation row in file order (no-error and Neutral rows too), each drawing its
+    wording; the hint names the row's own severity and category, lower-cased."""
+    rng = random.Random(seed)
+    records = []
+    for row in rows:
+        instruction, hint = templates[rng.randint(0, len(templates) - 1)]
+        severity, category = row["severity"].strip().lower(), row["category"].strip().lower()
+        if severity == "no-error":
+            hint = hint.replace("[SEV] ", "").replace("[ERR]", "no")
+        else:
+            hint = hint.replace("[SEV]", severity).replace("[ERR]", category)
+        record_id = f"mqm:{Path(spec.path).name}:{row['line']}"
+        output = respaced_marks(row["target"].strip())
+        records.append(
+            _hint_record(record_id, instruction, row | {"source": row["source"].strip()}, hint, output)
+        )
     return records
+
+
+def instructmt_preference_records(
+    rows: list[dict], spec: MqmFile, templates: list[tuple[str, str]], seed: int, min_gap: float
+) -> tuple[list[dict], int]:
+    """Per segment whose scores span >= min_gap, the best system (the first of the best, systems in file
+    order) against each other that scores >= min_gap lower and wrote another text; and the identical
+    texts left out."""
+    scores = segment_scores(rows)
+    sources = {row["seg_id"]: row["source"] for row in rows}
+    rng = random.Random(seed)
+    records, identical = [], 0
+    for seg, systems in majority_texts(rows).items():
+        names = list(systems)
+        rating = [scores[(name, seg)] for name in names]
+        if max(rating) - min(rating) < min_gap - GAP_EPSILON:
+            continue
+        best = rating.index(max(rating))
+        for index, name in enumerate(names):
+            if index == best:
+                continue
+            if systems[name] == systems[names[best]]:
+                identical += 1
+                continue
+            if rating[best] - rating[index] < min_gap - GAP_EPSILON:
+                continue
+            instruction, hint = templates[rng.randint(0, len(templates) - 1)]
+            record_id = f"mqm:{Path(spec.path).name}:{seg}:{names[best]}>{name}"
+            records.append(
+                _preference_record(
+                    record_id, instruction, sources[seg], hint, systems[names[best]], systems[name]
+                )
+            )
+    return records, identical
 
 
 def parrot_records(records: list[dict], eos: str) -> list[dict]:
@@ -285,8 +388,23 @@ def main() -> None:
                 rng.choice(templates), spec.src_lang, spec.tgt_lang, config.instruction_lang
             )
 
-        outputs["error_hint"] += error_hint_records(rows, spec, instruction)
-        outputs["preference"] += preference_records(rows, spec, instruction, config.min_gap)
+        in_lang = config.instruction_lang
+        if config.hint_style == "instructmt":
+            hint_templates = read_paired_templates(
+                config.hint_templates, spec.src_lang, spec.tgt_lang, in_lang
+            )
+            pairs_templates = read_paired_templates(
+                config.preference_templates, spec.src_lang, spec.tgt_lang, in_lang
+            )
+            outputs["error_hint"] += instructmt_hint_records(rows, spec, hint_templates, seed)
+            preferences, identical = instructmt_preference_records(
+                rows, spec, pairs_templates, seed, config.min_gap
+            )
+        else:
+            outputs["error_hint"] += error_hint_records(rows, spec, instruction)
+            preferences, identical = preference_records(rows, spec, instruction, config.min_gap)
+        outputs["preference"] += preferences
+        print(f"instructions: {spec.path}: {identical} preference pairs left out, both texts identical")
     # Everything is read and built before anything is written: a bad input leaves the old outputs.
     outputs["parrot"] = parrot_records([r for task in TASKS for r in outputs[task]], config.eos)
     with atomic_path(OUT_DIR) as tmp:

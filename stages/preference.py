@@ -19,12 +19,10 @@ import torch
 from stages.core.io import InputError, atomic_path, read_jsonl, write_json
 from stages.core.models import is_adapter, load_tokenizer
 from stages.core.params import PARAMS_FILE, Params, load_params
-from stages.core.team import this_process
+from stages.core.team import is_worker, launch, this_process
 from stages.core.training import (
     LAUNCHERS,
     WithoutEmptyParamGroups,
-    is_worker,
-    launch,
     load_model,
     lora_settings,
     merge_adapter,

@@ -28,12 +28,10 @@ from stages.core.io import InputError, atomic_path, read_jsonl, write_json
 from stages.core.models import load_tokenizer
 from stages.core.params import PARAMS_FILE, Params, load_params
 from stages.core.prompts import chat_text, conversation
-from stages.core.team import this_process
+from stages.core.team import is_worker, launch, this_process
 from stages.core.training import (
     LAUNCHERS,
     WithoutEmptyParamGroups,
-    is_worker,
-    launch,
     lora_settings,
     merge_adapter,
     mlflow_reporting,

@@ -14,11 +14,13 @@ Sharding: run under `torchrun --nproc_per_node N`; batch i belongs to process i 
 to its own shard, and process 0 merges them by batch index (the same result whatever N is).
 """
 
+import argparse
 import hashlib
 import json
 import os
 import re
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +31,7 @@ from stages.core.engines import Hop, load_translator, model_identity, new_tokens
 from stages.core.io import ALPACA_FIELDS, InputError, atomic_path, dumps, read_alpaca, write_json, write_jsonl
 from stages.core.oasst import read_oasst
 from stages.core.params import PARAMS_FILE, load_params
-from stages.core.team import Team, join_team
+from stages.core.team import Team, is_worker, join_team, launch
 from stages.core.textsplit import Part, join_parts, split_text
 
 OUT_DIR = Path("data/translated")
@@ -298,9 +300,15 @@ def remove_stale_checkpoints(used: list[Path]) -> None:
                 shutil.rmtree(folder) if folder.is_dir() else folder.unlink()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--processes", type=int, help="default: translate.processes")
     params = load_params()
     config, target = params.translate, params.base.target_lang
+    processes = parser.parse_args(argv or []).processes or config.processes
+    if processes > 1 and not is_worker():  # one process needs no launcher (and saves its start-up)
+        launch("translate", "torchrun", processes, ["--standalone"])
+        return
     messages = read_oasst(config.oasst, config.oasst_split)
     alpaca = read_alpaca(config.alpaca)
     team = join_team()
@@ -325,4 +333,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

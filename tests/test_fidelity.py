@@ -99,3 +99,36 @@ def test_german_and_japanese_instructions_name_parrots_four_languages():
     assert render_instruction("[SRC]から[TGT]へ", "en", "ja", "ja") == "英語から日本語へ"
     with pytest.raises(LookupError, match="no de name for language 'fr'"):
         render_instruction("[SRC]", "fr", "de", "de")
+
+
+MQM_ZHEN = "mqm/mqm_newstest2020_zhen.first32segs.tsv"
+
+
+def instructmt_params(folder: Path, fidelity: Path, shared_data: Path) -> None:
+    write_params(
+        folder,
+        pairs={"inputs": []},
+        instructions={
+            "templates": str(fidelity / "parrot/templates/one_template.txt"),
+            "mqm": [{"path": str(shared_data / MQM_ZHEN), "src_lang": "zh", "tgt_lang": "en"}],
+            "hint_style": "instructmt",
+            "hint_templates": str(fidelity / "instructmt/instruct_e2t.txt"),
+            "preference_templates": str(fidelity / "instructmt/instruct_t2t.txt"),
+            "seed": 0,
+            "min_gap": 1.0,
+        },
+    )
+
+
+def test_instructmt_error_hints_and_preferences_equal_the_originals_output(fidelity, shared_data, in_tmp):
+    instructmt_params(in_tmp, fidelity, shared_data)
+    (in_tmp / "data/pairs").mkdir(parents=True)
+    instructions.main()
+    fields = ("instruction", "input", "output")
+    for ours_file, theirs_file, count in (("error_hint", "egi", 2673), ("preference", "csi", 228)):
+        ours = [[r[f] for f in fields] for r in read_jsonl(f"data/instructions/{ours_file}.jsonl")]
+        theirs = json.loads((fidelity / f"instructmt/{theirs_file}.zh-en.json").read_text(encoding="utf-8"))
+        theirs = [[r[f] for f in fields] for r in theirs]
+        assert len(ours) == len(theirs) == count, ours_file
+        differing = [i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
+        assert not differing, f"{ours_file}: {len(differing)} records differ, first {differing[:5]}"

@@ -113,3 +113,39 @@ def test_score_errors_are_one_line_naming_the_flag_or_file(in_tmp):
     assert (
         lingtune("score", "--hyp", "hyp", "--ref", "ref", "--lang-pair", "en-de", cwd=in_tmp).returncode == 0
     )
+
+
+def test_a_launcher_dies_with_the_stage_that_started_it(tmp_path):
+    """A killed stage (SIGKILL: no clean-up of its own) must not leave its launcher running."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pid_file = tmp_path / "child.pid"
+    stage = (
+        "import subprocess, sys, time\n"
+        "from stages.core.team import die_with_parent\n"
+        "sleeper = [sys.executable, '-c', 'import time; time.sleep(60)']\n"
+        "child = subprocess.Popen(sleeper, preexec_fn=die_with_parent)\n"
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", stage])
+    for _ in range(100):
+        if pid_file.exists() and pid_file.read_text():
+            break
+        time.sleep(0.1)
+    child = int(pid_file.read_text())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    for _ in range(50):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, signal.SIGKILL)
+        raise AssertionError("the launcher outlived the stage that started it")

@@ -243,8 +243,8 @@ def _launch(folder, processes: int, model: str = "base", hint: str = "none") -> 
     from .conftest import ROOT
 
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node"]
-    command += [str(processes), "-m", "stages.infer", "--model", model, "--hint", hint]
+    command = [sys.executable, "-m", "stages.infer", "--model", model, "--hint", hint]
+    command += ["--processes", str(processes)]
     subprocess.run(command, cwd=folder, env=env, check=True, capture_output=True, timeout=300)
 
 

@@ -1,5 +1,6 @@
 import itertools
 import json
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -43,9 +44,10 @@ def test_mqm_gives_error_hints_scores_and_preferences(in_tmp):
     clean = [r for r in hints if r["hint"] == HINTS["no_errors"]]
     assert [r["output"] for r in clean] == ["Der Hund schläft.", "Der Hund schläft."]
     assert clean[0]["input"] == "The dog sleeps.\n\n### Hint: A translation with no errors could be"
-    [preference] = instructions.preference_records(rows, spec, lambda: "Translate.", min_gap=1.0)
+    [preference], identical = instructions.preference_records(rows, spec, lambda: "Translate.", min_gap=1.0)
+    assert identical == 0
     assert preference["output"] == "<p>Der Hund schläft.</p> rather than <p>Der Katze schläft.</p>"
-    assert instructions.preference_records(rows, spec, lambda: "Translate.", min_gap=100) == []
+    assert instructions.preference_records(rows, spec, lambda: "Translate.", min_gap=100) == ([], 0)
 
 
 def test_stage_writes_both_directions(in_tmp):
@@ -364,6 +366,32 @@ def test_shared_mqm_preference_pairs_follow_published_scores(shared_data, tsv, s
             if abs(gap) >= min_gap - 1e-5:
                 better, worse = (first, second) if gap > 0 else (second, first)
                 expected.add(f"mqm:{tsv}:{seg}:{better}>{worse}")
-    records = instructions.preference_records(rows, spec, lambda: "Translate.", min_gap)
-    assert len(records) == len(expected) > 0
-    assert {r["id"] for r in records} == expected
+    records, identical = instructions.preference_records(rows, spec, lambda: "Translate.", min_gap)
+    assert len(records) + identical == len(expected) and records
+    assert {r["id"] for r in records} <= expected
+    pairs = [
+        re.fullmatch(r"<p>(.*)</p> rather than <p>(.*)</p>", r["output"], re.S).groups() for r in records
+    ]
+    assert all(better != worse for better, worse in pairs)
+
+
+def test_two_systems_with_one_text_never_make_a_preference_pair(in_tmp):
+    src = "The dog sleeps."
+    write_lines(
+        in_tmp / "mqm.tsv",
+        [
+            HEADER,
+            f"a\tdoc1\t1\t1\tr1\t{src}\tDer Hund schläft.\tno-error\tno-error",
+            f"b\tdoc1\t1\t1\tr1\t{src}\tDer <v>Hund</v> schläft.\tAccuracy/Mistranslation\tMajor",
+            f"c\tdoc1\t1\t1\tr1\t{src}\tDie Katze schläft.\tAccuracy/Mistranslation\tMajor",
+        ],
+    )
+    rows = instructions.read_mqm("mqm.tsv")
+    spec = instructions.MqmFile(path="mqm.tsv", src_lang="en", tgt_lang="de")
+    records, identical = instructions.preference_records(rows, spec, lambda: "T.", min_gap=1.0)
+    assert identical == 1 and [r["id"].rsplit(":", 1)[1] for r in records] == ["a>c"]
+    templates = [("T.", "Better:")]
+    records, identical = instructions.instructmt_preference_records(rows, spec, templates, 0, 1.0)
+    assert identical == 1 and [r["output"] for r in records] == [
+        "<p>Der Hund schläft.</p> rather than <p>Die Katze schläft.</p>"
+    ]

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from stages import sft
-from stages.core import training
+from stages.core import team
 
 from .conftest import ROOT
 from .helpers import write_lines, write_sft_data, write_sft_params
@@ -46,8 +46,8 @@ def test_stage_command_is_composed_from_params():
         "--processes",
         "2",
     ]
-    launch = training.launch_command("torchrun", 2, ["--nnodes", "1"], "stages.sft")
-    accelerate = training.launch_command("accelerate", 2, [], "stages.sft")
+    launch = team.launch_command("torchrun", 2, ["--nnodes", "1"], "stages.sft")
+    accelerate = team.launch_command("accelerate", 2, [], "stages.sft")
     assert accelerate[3:] == ["--num_processes", "2", "--multi_gpu", "-m", "stages.sft"]
     assert launch[1:] == [
         "-m",
@@ -76,11 +76,11 @@ def _setup(folder, tiny_lm, **keys) -> None:
 
 def test_launched_processes_never_launch_again(monkeypatch):
     monkeypatch.delenv("LOCAL_RANK", raising=False)
-    monkeypatch.delenv(training.LAUNCHED, raising=False)
-    assert not training.is_worker()
-    for key, value in training.launch_environment(2).items():
+    monkeypatch.delenv(team.LAUNCHED, raising=False)
+    assert not team.is_worker()
+    for key, value in team.launch_environment(2).items():
         monkeypatch.setenv(key, value)
-    assert training.is_worker()  # a launcher that sets no LOCAL_RANK must not make the stage launch itself
+    assert team.is_worker()  # a launcher that sets no LOCAL_RANK must not make the stage launch itself
 
 
 def test_zero2_on_two_processes_matches_one_process(tmp_path, tiny_lm, monkeypatch):

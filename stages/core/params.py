@@ -111,8 +111,22 @@ class Instructions(Group):
     seed: int | None = None  # the draws' seed (null: base.seed; ParroT's script: 0)
     mqm: list[MqmFile] = []
     min_gap: float = Field(default=1.0, ge=0)
+    # lingtune: one error-hint record per error of a rating (one no-error record per clean rating), one
+    # hint wording, preference pairs of every two systems; instructmt: InstructMT's scripts exactly (a
+    # record per annotation row, wordings drawn from the paired files below, the best system against each)
+    hint_style: Literal["lingtune", "instructmt"] = "lingtune"
+    hint_templates: str = ""  # instructmt: "instruction###hint" per line, [SEV]/[ERR] in the hint
+    preference_templates: str = ""  # instructmt: "instruction###hint" per line, for preference records
     max_context: int = Field(default=0, ge=0)  # preceding lines of the same document (ParroT: 3; 0: off)
     eos: str = "</s>"  # appended to each response in parrot.jsonl, as ParroT's training files do
+
+    @model_validator(mode="after")
+    def _instructmt_files(self) -> "Instructions":
+        if self.hint_style == "instructmt" and self.mqm:
+            missing = [k for k in ("hint_templates", "preference_templates") if not getattr(self, k)]
+            if missing:
+                raise ValueError(f"hint_style instructmt draws its wordings from {' and '.join(missing)}")
+        return self
 
 
 class Translate(Group):

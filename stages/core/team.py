@@ -7,6 +7,8 @@ whatever the process count. Alone (no launcher), the team is one process and not
 """
 
 import os
+import signal
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,3 +61,66 @@ def join_team() -> Team:
     if team.size > 1 and not dist.is_initialized():
         dist.init_process_group("gloo")
     return team
+
+
+# --- launching: a stage started once starts its team through a launcher --------------------------------
+
+LAUNCHED = "LINGTUNE_LAUNCHED"  # set for the processes a launcher starts: they work, never launch again
+
+
+def is_worker() -> bool:
+    """True inside a process started by a launcher (torchrun and accelerate also set LOCAL_RANK)."""
+    return "LOCAL_RANK" in os.environ or LAUNCHED in os.environ
+
+
+def launch_command(
+    launcher: str, processes: int, extra: list[str], module: str, args: list[str] = ()
+) -> list[str]:
+    """The command that starts `processes` copies of `module` (with `args`) on this node."""
+    run_module = ["-m", module, *args]
+    if launcher == "torchrun":
+        torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(processes)]
+        return [*torchrun, *extra, *run_module]
+    if launcher == "accelerate":
+        accelerate = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(processes)]
+        # without it (and without an accelerate config) accelerate starts a single process
+        distributed = ["--multi_gpu"] if processes > 1 else []
+        return [*accelerate, *distributed, *extra, *run_module]
+    return [sys.executable, *run_module]
+
+
+def launch_environment(processes: int) -> dict[str, str]:
+    import torch
+
+    env = dict(os.environ, **{LAUNCHED: "1"})
+    # each process gets its share of the cores: more threads than cores slow every one of them down
+    env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // processes)))
+    if not torch.cuda.is_available():
+        # DeepSpeed would look for a GPU; on CPU it runs over gloo.
+        env.setdefault("DS_ACCELERATOR", "cpu")
+    return env
+
+
+def die_with_parent() -> None:
+    """In the launcher's process, before it starts: SIGTERM when the stage that started it dies (a killed
+    `dvc repro` must not leave a launcher whose workers write outputs afterwards; torchrun passes the
+    signal on to its workers). Linux only; elsewhere a no-op."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def launch(stage: str, launcher: str, processes: int, extra: list[str], args: list[str] = ()) -> None:
+    """Run `python -m stages.<stage> ARGS` under the launcher with `processes` processes; fail if it fails."""
+    import subprocess
+
+    command = launch_command(launcher, processes, extra, f"stages.{stage}", list(args))
+    print(f"{stage}:", " ".join(command), flush=True)
+    code = subprocess.run(command, env=launch_environment(processes), preexec_fn=die_with_parent).returncode
+    if code:
+        raise SystemExit(f"{stage}: {launcher} exited with status {code}")

@@ -4,7 +4,6 @@ import importlib.util
 import json
 import os
 import resource
-import sys
 
 import torch
 
@@ -164,59 +163,6 @@ def peak_memory_mb() -> float:
     if torch.cuda.is_available():
         return torch.cuda.max_memory_allocated() / 2**20
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-# --- launching ---------------------------------------------------------------------------------------
-
-
-LAUNCHED = "LINGTUNE_LAUNCHED"  # set for the processes a launcher starts: they train, never launch again
-
-
-def is_worker() -> bool:
-    """True inside a process started by a launcher (torchrun and accelerate also set LOCAL_RANK)."""
-    return "LOCAL_RANK" in os.environ or LAUNCHED in os.environ
-
-
-def launch_command(launcher: str, processes: int, extra: list[str], module: str) -> list[str]:
-    """The command that starts `processes` copies of `module` on this node."""
-    run_module = ["-m", module]
-    if launcher == "torchrun":
-        return [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--nproc_per_node",
-            str(processes),
-            *extra,
-            *run_module,
-        ]
-    if launcher == "accelerate":
-        accelerate = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(processes)]
-        # without it (and without an accelerate config) accelerate starts a single process
-        distributed = ["--multi_gpu"] if processes > 1 else []
-        return [*accelerate, *distributed, *extra, *run_module]
-    return [sys.executable, *run_module]
-
-
-def launch_environment(processes: int) -> dict[str, str]:
-    env = dict(os.environ, **{LAUNCHED: "1"})
-    # each process gets its share of the cores: more threads than cores slow every one of them down
-    env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // processes)))
-    if not torch.cuda.is_available():
-        # DeepSpeed would look for a GPU; on CPU it runs over gloo.
-        env.setdefault("DS_ACCELERATOR", "cpu")
-    return env
-
-
-def launch(stage: str, launcher: str, processes: int, extra: list[str]) -> None:
-    """Run `python -m stages.<stage>` under the launcher with `processes` processes; fail if it fails."""
-    import subprocess
-
-    command = launch_command(launcher, processes, extra, f"stages.{stage}")
-    print(f"{stage}:", " ".join(command))
-    code = subprocess.run(command, env=launch_environment(processes)).returncode
-    if code:
-        raise SystemExit(f"{stage}: {launcher} exited with status {code}")
 
 
 def merge_adapter(adapter: str | os.PathLike, target: str | os.PathLike, trust_remote_code: bool) -> None:
