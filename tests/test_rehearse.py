@@ -180,3 +180,33 @@ def test_a_language_the_engine_cannot_write_fails_the_check_before_dvc_starts(re
     assert [stage["stage"] for stage in report["stages"]] == ["recipe check"]
     assert report["stages"][0]["error"].startswith("base.target_lang: M2M-100 does not know language 'eu'")
     assert not (workspace / "dvc.yaml").exists()
+
+
+def test_inputs_are_sliced_mapped_or_stood_in_with_the_reason(tmp_path, monkeypatch):
+    """The data side alone (no DVC): a mapped URL is the user's file, sliced; an unreachable sacreBLEU
+    set and hub data set are the sample's, each change reported with why."""
+    from stages.commands.recipe_rehearse import DataSlicer, Rehearsal
+
+    for folder in ("data/sample", "configs"):
+        (tmp_path / folder).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / folder).symlink_to(ROOT / folder)
+    monkeypatch.chdir(tmp_path)
+    recipe = yaml.safe_load((ROOT / "recipes/llama2lang.yaml").read_text(encoding="utf-8"))
+    flores = recipe["infer"]["testsets"]["flores-rand50-en-de"]
+    mine = tmp_path / "mine.en"
+    mine.write_text("".join(f"line {i}\n" for i in range(10)), encoding="utf-8")
+    rehearsal = Rehearsal("llama2lang", str(tmp_path))
+    DataSlicer(rehearsal, {flores["src"]: str(mine)}, 4).apply(recipe)
+
+    testsets = recipe["infer"]["testsets"]
+    assert Path(testsets["flores-rand50-en-de"]["src"]).read_text() == "line 0\nline 1\nline 2\nline 3\n"
+    for spec in testsets.values():
+        assert len(Path(spec["ref"]).read_text().splitlines()) == 4
+    changes = {change["key"]: change["why"] for change in rehearsal.changes}
+    assert "flores-rand50-en-de.src" not in str(changes)  # mapped: the user's file, not a stand-in
+    assert changes["infer.testsets.flores-rand50-en-de.ref"].startswith("STAND-IN")
+    wmt22 = changes["infer.testsets.wmt22-en-de"]  # sliced from sacreBLEU's cache where it has the set
+    assert wmt22 == "the real input, sliced" or wmt22.startswith("STAND-IN") and "sacreBLEU" in wmt22
+    assert changes["translate.oasst"].startswith("STAND-IN")
+    trees = {json.loads(line)["message_tree_id"] for line in Path(recipe["translate"]["oasst"]).open()}
+    assert len(trees) == 4

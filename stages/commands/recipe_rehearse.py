@@ -6,8 +6,10 @@ of this working tree, with
   class, tiny random weights); `--model-map ID=FOLDER` takes an id's tokenizer and config from a folder,
   otherwise from the hub (tokenizer and config.json only); with neither, a stand-in tokenizer of its
   class (the embedded sample's) is used and reported as such;
-- every data input sliced to its first N records; a URL or hub data set comes from `--data-map VALUE=FILE`
-  or is replaced by the embedded sample's data of the same kind (reported: its own form is not rehearsed);
+- every data input sliced to its first N records; a URL, sacreBLEU test set or OASST hub id is fetched
+  through its stage's own loader (unless HF_HUB_OFFLINE is set), `--data-map VALUE=FILE` gives a local
+  file instead, and what cannot be had is replaced by the embedded sample's data of the same kind
+  (reported as STAND-IN: its own form is not rehearsed);
 - training cut to a few optimizer steps and the launch made to fit one CPU (one process, no DeepSpeed,
   fp32), each change reported.
 It reports every stage's outcome (ran, failed with the error it printed, or not reached) and leaves the
@@ -30,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from stages.core.io import InputError, is_url, offline, read_jsonl, read_lines
+from stages.core.io import InputError, is_url, local_file, offline, read_jsonl, read_lines
 
 from .recipe_check import Report
 
@@ -179,16 +181,42 @@ class DataSlicer:
 
     def __init__(self, rehearsal: Rehearsal, data_map: dict[str, str], n: int):
         self.rehearsal, self.data_map, self.n = rehearsal, data_map, n
+        self.why_not = ""  # why the last input could not be fetched
+
+    def fetched(self, key: str, what: str, fetch) -> Any:
+        """What `fetch` returns (the real input, through its stage's own loader), or None when it cannot
+        be had here (offline, or a failure: the reason goes into the stand-in's report)."""
+        try:
+            result = fetch()
+        except (InputError, OSError, ValueError, LookupError) as error:
+            self.why_not = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
+            return None
+        self.rehearsal.change(key, what, "fetched", "the real input, sliced")
+        return result
+
+    def stand_in(self, key: str, was: str, now: str) -> None:
+        why = self.why_not or "not fetched: HF_HUB_OFFLINE is set, or no loader for it (--data-map)"
+        self.rehearsal.change(key, was, now, f"STAND-IN: the sample's data ({why})")
+        self.why_not = ""
 
     def source(self, key: str, value: str, stand_in: str) -> tuple[str, bool]:
-        """(the file to slice, whether it is the real input); a remote value without a map entry gets the
-        sample's stand-in."""
+        """(the file to slice, whether it is the real input): a map entry, a local file, a URL fetched as
+        the stage would, else the sample's stand-in."""
         if value in self.data_map:
             return self.data_map[value], True
-        if remote(value):
-            self.rehearsal.change(key, value, stand_in, "stand-in: remote data is not fetched (--data-map)")
-            return stand_in, False
-        return str(in_project(value)), True
+        if not remote(value):
+            return str(in_project(value)), True
+        if is_url(value) and not offline():
+            path = self.fetched(key, value, lambda: local_file(value))
+            if path:
+                return str(path), True
+        self.stand_in(key, value, stand_in)
+        return stand_in, False
+
+    def sacrebleu(self, key: str, name: str, src: str, tgt: str) -> dict[str, Path] | None:
+        from stages.core.datasources import sacrebleu_files
+
+        return self.fetched(key, f"sacreBLEU {name} {src}-{tgt}", lambda: sacrebleu_files(name, src, tgt))
 
     def pair_input(self, key: str, spec: dict, index: int) -> dict:
         src, tgt = spec["src_lang"], spec["tgt_lang"]
@@ -204,26 +232,27 @@ class DataSlicer:
             return spec | {"path": slice_pair(out, src, tgt, local, (src, tgt), self.n)}
         if local:
             return spec | {"path": slice_text_rows(local, out.with_suffix(f".{form}"), self.n, form == "tsv")}
+        if form == "sacrebleu" and (files := self.sacrebleu(f"{key}.path", path, src, tgt)):
+            ref = next(field for field in files if field.startswith("ref"))
+            for lang, field in ((src, "src"), (tgt, ref)):
+                write_lines(Path(f"{out}.{lang}"), read_lines(files[field])[: self.n])
+            return {"path": str(out), "src_lang": src, "tgt_lang": tgt}
         prefix, a, b = sample_prefix(str(SAMPLE / "pairs"), src, tgt)
-        self.rehearsal.change(
-            f"{key}.path",
-            f"{form} {path}",
-            prefix,
-            "stand-in: the sample's pairs (remote data is not fetched)",
-        )
+        self.stand_in(f"{key}.path", f"{form} {path}", prefix)
         return {"path": slice_pair(out, src, tgt, prefix, (a, b), self.n), "src_lang": src, "tgt_lang": tgt}
 
     def testset(self, key: str, spec: dict) -> dict:
         src, tgt = spec["src_lang"], spec["tgt_lang"]
         name = key.rsplit(".", 1)[-1]
         prefix, a, b = sample_prefix(str(SAMPLE / "test"), src, tgt)
-        if spec.get("format", "text") != "text":
-            self.rehearsal.change(
-                key,
-                f"{spec['format']} {spec.get('path')}",
-                f"{prefix}.{a}/{b}",
-                "stand-in: the sample's test set",
-            )
+        form = spec.get("format", "text")
+        files = self.sacrebleu(key, spec["path"], src, tgt) if form == "sacrebleu" else None
+        if files:
+            fields = spec.get("ref_field") or [f for f in files if f.startswith("ref")]
+            fields = [fields] if isinstance(fields, str) else fields
+            src_file, ref_files = str(files["src"]), [str(files[field]) for field in fields]
+        elif form != "text":
+            self.stand_in(key, f"{form} {spec.get('path')}", f"{prefix}.{a}/{b}")
             src_file, ref_files = f"{prefix}.{a}", [f"{prefix}.{b}"]
         else:
             src_file = self.source(f"{key}.src", spec["src"], f"{prefix}.{a}")[0]
@@ -239,6 +268,25 @@ class DataSlicer:
             "src_lang": src,
             "tgt_lang": tgt,
         }
+
+    def oasst(self, translate: dict) -> str:
+        """A JSON Lines file of OASST messages: the input itself, or what its loader reads from a hub id
+        or a save_to_disk folder (every message; the slice keeps the first trees), or the sample's."""
+        from stages.core.oasst import read_oasst
+
+        value, split = translate.get("oasst", ""), translate.get("oasst_split", "train")
+        if value in self.data_map or (not remote(value) and not in_project(value).is_dir()):
+            return self.source("translate.oasst", value, "")[0]
+        source = str(in_project(value)) if in_project(value).is_dir() else value
+        if in_project(value).is_dir() or not offline():
+            messages = self.fetched("translate.oasst", value, lambda: read_oasst(source, split))
+            if messages:
+                return write_lines(
+                    SLICES / "oasst.all.jsonl",
+                    [json.dumps(m, ensure_ascii=False, default=str) for m in messages],
+                )
+        self.stand_in("translate.oasst", value, str(SAMPLE / "oasst/messages.jsonl"))
+        return str(SAMPLE / "oasst/messages.jsonl")
 
     def apply(self, params: dict) -> None:
         n = self.n
@@ -263,15 +311,7 @@ class DataSlicer:
             mqm["path"] = slice_mqm(path, SLICES / f"mqm{i}.tsv", n)
 
         translate = params.get("translate", {})
-        oasst = self.source(
-            "translate.oasst", translate.get("oasst", ""), str(SAMPLE / "oasst/messages.jsonl")
-        )[0]
-        if Path(oasst).is_dir():  # a save_to_disk folder: the sample's messages stand in
-            self.rehearsal.change(
-                "translate.oasst", oasst, "the sample's messages", "stand-in: a datasets folder"
-            )
-            oasst = str(SAMPLE / "oasst/messages.jsonl")
-        translate["oasst"] = slice_oasst(oasst, SLICES / "oasst.jsonl", n)
+        translate["oasst"] = slice_oasst(self.oasst(translate), SLICES / "oasst.jsonl", n)
         alpaca = self.source(
             "translate.alpaca", translate.get("alpaca", ""), str(SAMPLE / "alpaca/alpaca_en.json")
         )
