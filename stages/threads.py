@@ -95,13 +95,15 @@ def with_system(chat: list[dict], system_prompt: str) -> list[dict]:
     return [{"role": "system", "content": system_prompt}, *chat] if system_prompt else chat
 
 
-def llama2_text(chat: list[dict], system_prompt: str) -> str:
-    """LLaMa2lang's original thread text (create_thread_prompts.py, v0.1-v0.3): byte for byte.
+TEXT_TEMPLATES = ("llama2_v0.2", "llama2_v0.3")  # LLaMa2lang's create_thread_prompts.py, by tag
 
-    The system block is always written, empty or not, and user/assistant turns alternate from the first.
-    """
+
+def llama2_text(chat: list[dict], system_prompt: str, version: str = "llama2_v0.2") -> str:
+    """LLaMa2lang's thread text as create_thread_prompts.py writes it, byte for byte: v0.1/v0.2 open with
+    `<s>`, v0.3 without (the tokenizer adds it). The system block is always written, empty or not; turns
+    alternate from the first, and a trailing user turn gets an empty answer as the original writes it."""
     turns = [m["content"] for m in chat if m["role"] != "system"]
-    text = f"<s>[INST] <<SYS>>\n{system_prompt}\n<</SYS>>\n\n"
+    text = ("<s>" if version == "llama2_v0.2" else "") + f"[INST] <<SYS>>\n{system_prompt}\n<</SYS>>\n\n"
     for i in range(0, len(turns), 2):
         answer = turns[i + 1] if i + 1 < len(turns) else ""
         text += f"{turns[i]} [/INST] {answer} </s>"
@@ -206,8 +208,8 @@ def build(
                 "lang": root["lang"],
                 "messages": chat,
             }
-            if text_template == "llama2":
-                thread["text"] = llama2_text(chat, system_prompt)
+            if text_template in TEXT_TEMPLATES:
+                thread["text"] = llama2_text(chat, system_prompt, text_template)
             threads.append(thread)
             in_threads.update(m["message_id"] for m in path)
         preferences += preference_pairs(root, children, system_prompt)

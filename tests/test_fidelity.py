@@ -132,3 +132,42 @@ def test_instructmt_error_hints_and_preferences_equal_the_originals_output(fidel
         assert len(ours) == len(theirs) == count, ours_file
         differing = [i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
         assert not differing, f"{ours_file}: {len(differing)} records differ, first {differing[:5]}"
+
+
+def original_threads(messages: list[dict]) -> list[list[str]]:
+    """The threads create_thread_prompts.py (v0.2, v0.3) chose, rebuilt independently: from each root in
+    file order, the reply with the highest `rank` value (unranked: below the lowest; the first on a tie),
+    deleted messages included. Their choice of the worst-ranked reply is a bug we do not reproduce; the
+    text format is what this checks."""
+    ranks = [m["rank"] for m in messages if m["rank"] is not None]
+    fill = min(ranks) - 1
+    children: dict = {}
+    for message in messages:
+        children.setdefault(message["parent_id"], []).append(message)
+    threads = []
+    for root in children.get(None, []):
+        thread, current = [root["text"]], root
+        while children.get(current["message_id"]):
+            replies = children[current["message_id"]]
+            current = max(replies, key=lambda m: fill if m["rank"] is None else m["rank"])
+            thread.append(current["text"])
+        threads.append(thread)
+    return threads
+
+
+@pytest.mark.parametrize("version", ["v0.2", "v0.3"])
+@pytest.mark.parametrize("prompt", ["sys", "empty"])
+def test_llama2lang_thread_texts_equal_each_tags_output(version, prompt, fidelity, shared_data):
+    from stages.threads import llama2_text
+
+    messages = read_jsonl(shared_data / "oasst/oasst1-validation.en.jsonl")
+    system = {"sys": "Du bist ein hilfreicher Assistent.", "empty": ""}[prompt]
+    original = fidelity / f"llama2lang/threads-{version}-{prompt}.jsonl"
+    theirs = [record["text"] for record in read_jsonl(original)]
+    ours = [
+        llama2_text([{"role": "user", "content": text} for text in thread], system, f"llama2_{version}")
+        for thread in original_threads(messages)
+    ]
+    assert len(ours) == len(theirs) == 188
+    differing = [i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
+    assert not differing, f"{len(differing)} threads differ, first {differing[:3]}"

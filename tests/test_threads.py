@@ -149,21 +149,21 @@ def test_llama2_text_is_llama2langs_original_format():
         msg("b", "p", "assistant", text="Gut."),
     ]
     [thread], _, _ = threads.build(
-        tree, ["ready_for_export"], "Antworte auf Deutsch.", text_template="llama2"
+        tree, ["ready_for_export"], "Antworte auf Deutsch.", text_template="llama2_v0.2"
     )
     assert thread["text"] == (
         "<s>[INST] <<SYS>>\nAntworte auf Deutsch.\n<</SYS>>\n\n"
         "Hallo? [/INST] Hallo! </s><s>[INST] Wie geht's? [/INST] Gut. </s>"
     )
     # LLaMa2lang always wrote the system block, even for an empty instruction prompt.
-    [plain], _, _ = threads.build(tree[:2], ["ready_for_export"], "", text_template="llama2")
+    [plain], _, _ = threads.build(tree[:2], ["ready_for_export"], "", text_template="llama2_v0.2")
     assert plain["text"] == "<s>[INST] <<SYS>>\n\n<</SYS>>\n\nHallo? [/INST] Hallo! </s>"
     assert "text" not in threads.build(tree, ["ready_for_export"], "")[0][0]
 
 
 def test_stage_writes_outputs(in_tmp):
     write_lines(in_tmp / "data/translated/oasst.jsonl", [json.dumps(m) for m in TREE])
-    write_params(in_tmp, threads={"text_template": "llama2"})
+    write_params(in_tmp, threads={"text_template": "llama2_v0.2"})
     threads.main()
     [thread] = read_jsonl(in_tmp / "data/threads/threads.jsonl")
     assert thread["text"].startswith("<s>[INST] <<SYS>>")

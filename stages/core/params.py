@@ -171,7 +171,8 @@ class Threads(Group):
     tree_states: list[str] = ["ready_for_export"]
     system_prompt: str = ""  # a system turn, written in the target language; "" for none
     all_paths: bool = False  # every root-to-leaf path instead of the best-ranked one
-    text_template: Literal["none", "llama2"] = "none"  # llama2: also LLaMa2lang's original text format
+    # llama2_v0.2 / llama2_v0.3: each thread also gets `text` as that LLaMa2lang tag wrote it
+    text_template: Literal["none", "llama2_v0.2", "llama2_v0.3"] = "none"
 
 
 class SftData(Group):
