@@ -93,7 +93,16 @@ def read_test_set(name: str, spec) -> tuple[list[str], list[list[str]]]:
 
 
 def hypothesis_record(
-    name: str, index: int, spec, model_name: str, hint: str, src: str, refs: list[str], prompt: str, raw: str
+    name: str,
+    index: int,
+    spec,
+    model_name: str,
+    hint: str,
+    src: str,
+    refs: list[str],
+    prompt: str,
+    raw: str,
+    style: str = "lingtune",
 ) -> dict:
     """One hypothesis; `refs` only with several references, so single-reference records stay as they were."""
     record = {
@@ -108,7 +117,7 @@ def hypothesis_record(
     }
     if len(refs) > 1:
         record["refs"] = refs
-    return record | {"prompt": prompt, "raw": raw, "hyp": postprocess(raw)}
+    return record | {"prompt": prompt, "raw": raw, "hyp": postprocess(raw, style)}
 
 
 def hypotheses(
@@ -134,7 +143,9 @@ def hypotheses(
     if raws is None:
         return None
     return [
-        hypothesis_record(name, i, spec, model_name, hint, src, [stream[i] for stream in refs], prompt, raw)
+        hypothesis_record(
+            name, i, spec, model_name, hint, src, [s[i] for s in refs], prompt, raw, params.infer.postprocess
+        )
         for i, (src, prompt, raw) in enumerate(zip(sources, prompts, raws, strict=True))
     ]
 
@@ -173,6 +184,7 @@ def main() -> None:
             "hint": args.hint,
             "preset": config.preset,
             "batch_tokens": config.batch_tokens,
+            "postprocess": config.postprocess,
             **asdict(generation_settings(config)),
         }
         write_text(tmp / "settings.json", dumps(settings) + "\n")

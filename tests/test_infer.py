@@ -69,7 +69,9 @@ def test_multi_reference_records_keep_ref_and_add_refs(in_tmp):
     spec = Spec(src="t.en", ref=["t.A.de", "t.B.de"], src_lang="en", tgt_lang="de")
     sources, refs = infer.read_test_set("x", spec)
     assert sources == ["a", "b"] and refs == [["a1", "b1"], ["a2", "b2"]]
-    record = infer.hypothesis_record("x", 1, spec, "sft", "none", "b", ["b1", "b2"], "P", "### Response: B")
+    record = infer.hypothesis_record(
+        "x", 1, spec, "sft", "none", "b", ["b1", "b2"], "P", " B\n\n### Response: C"
+    )
     assert record["id"] == "x:2" and record["ref"] == "b1" and record["refs"] == ["b1", "b2"]
     assert record["hyp"] == "B"
     single = infer.hypothesis_record("x", 0, spec, "sft", "none", "a", ["a1"], "P", "A")

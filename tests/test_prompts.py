@@ -46,7 +46,7 @@ def test_training_and_inference_prompts_match():
     "raw, expected",
     [
         (" Der Hund schläft. ", "Der Hund schläft."),
-        ("prompt ### Response: Der Hund.", "Der Hund."),
+        ("Der Hund.\n\n### Response: Die Katze.", "Der Hund."),  # the model began another response
         ("Zeile eins\nZeile zwei", "Zeile eins Zeile zwei"),
         ("<p>Gut.</p> rather than <p>Schlecht.</p>", "Gut."),
         ("Der <v>Katze</v> schläft.", "Der Katze schläft."),
@@ -56,3 +56,18 @@ def test_training_and_inference_prompts_match():
 )
 def test_postprocess(raw, expected):
     assert postprocess(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, parrot, ours",
+    [
+        (" Der Hund.\r\nZwei ", "Der Hund.\r Zwei", "Der Hund. Zwei"),
+        ("<p> a </p> rather than <p>b</p>", " a ", "a"),
+        ("<p>x <p>y</p> z</p>", "y", "x <p>y"),
+        ("Der <v>Katze</v>. ### Response: x", "Der <v>Katze</v>.", "Der Katze."),
+    ],
+)
+def test_parrot_postprocessing_as_its_inference_script(raw, parrot, ours):
+    # ParroT: split("### Response:")[1].strip(), newlines as spaces, the first </p> after the last <p>.
+    assert postprocess(raw, "parrot") == parrot
+    assert postprocess(raw) == ours

@@ -324,6 +324,8 @@ class Infer(Group):
     temperature: float | None = Field(default=None, gt=0)
     top_p: float | None = Field(default=None, gt=0, le=1)
     repetition_penalty: float | None = Field(default=None, gt=0)
+    # lingtune: one line, the preferred <p> span, <v> marks removed for scoring; parrot: ParroT's exactly
+    postprocess: Literal["lingtune", "parrot"] = "lingtune"
 
     @field_validator("testsets")
     @classmethod

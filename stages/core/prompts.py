@@ -143,10 +143,20 @@ def translation_prompt(
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 
 
-def postprocess(raw: str) -> str:
-    """ParroT's post-processing: the response, on one line; the preferred `<p>` span; no `<v>` marks."""
-    text = raw.split(RESPONSE_MARKER, 1)[1] if RESPONSE_MARKER in raw else raw
-    text = text.strip().replace("\r", "").replace("\n", " ")
+def postprocess(raw: str, style: str = "lingtune") -> str:
+    """The translation in a generated response (the new tokens only): what comes before a second
+    `### Response:` the model may go on to write (ParroT keeps that part too; an earlier version of ours kept
+    the part after it), on one line, the preferred `<p>` span.
+
+    `lingtune` also drops `\r`, takes the first whole `<p>…</p>` span and removes `<v>` marks, for scoring;
+    `parrot` is ParroT's inference.py exactly: the text before the first `</p>` after its last `<p>`, marks
+    and carriage returns kept, nothing stripped after the cut.
+    """
+    text = raw.split(RESPONSE_MARKER, 1)[0].strip()
+    if style == "parrot":
+        text = text.replace("\n", " ")
+        return text.split("</p>")[0].split("<p>")[-1] if "</p>" in text else text
+    text = text.replace("\r", "").replace("\n", " ")
     if "</p>" in text:
         match = _PARAGRAPH.search(text)
         text = match.group(1) if match else text.split("</p>", 1)[0].replace("<p>", "")
