@@ -61,9 +61,11 @@ def translation_records(
     in_lang: str,
     rng: random.Random,
     max_context: int = 0,
+    cycle: bool = False,
 ) -> list[dict]:
     """One record per pair and direction, drawn from one generator; context comes from earlier pairs of
-    the same document (of the same input file where pairs have no document)."""
+    the same document (of the same input file where pairs have no document). `cycle`: template k mod n
+    for the pair on line k of its input (from 0, blank lines counted), as x-LLM's translation loader."""
     records = []
     history: dict[str, deque[dict]] = defaultdict(lambda: deque(maxlen=max_context))
     for pair in pairs:
@@ -81,11 +83,19 @@ def translation_records(
                 separator = rng.choice(("\n", " "))
                 src = with_context([p[src_key] for p in preceding], src, count, separator)
                 tgt = with_context([p[tgt_key] for p in preceding], tgt, count, separator)
-            template = rng.choice(templates)
+            template = templates[line_index(pair) % len(templates)] if cycle else rng.choice(templates)
             records.append(translation_record(pair, src_lang, tgt_lang, template, in_lang, src, tgt))
         if max_context > 0:
             history[context_group(pair)].append(pair)
     return records
+
+
+def line_index(pair: dict) -> int:
+    """The pair's place in its input from 0: its line (text, tsv, jsonl) or row (datasets) number."""
+    parts = str(pair.get("origin", pair["id"])).rsplit(":", 2)
+    if len(parts) == 3 and not parts[1].isdigit():  # `<name>:<split>:<index>`, counted from 0
+        return int(parts[2])
+    return int(parts[-1]) - 1  # `<path>:<line>`, counted from 1
 
 
 def translation_record(
@@ -376,7 +386,13 @@ def main() -> None:
                 )
             else:
                 outputs["translation"] += translation_records(
-                    pairs, config.directions, templates, config.instruction_lang, rng, config.max_context
+                    pairs,
+                    config.directions,
+                    templates,
+                    config.instruction_lang,
+                    rng,
+                    config.max_context,
+                    cycle=config.draws == "cycle",
                 )
         except LookupError as error:  # a language the instruction language has no name for
             raise InputError(PARAMS_FILE, f"instructions.instruction_lang: {error}") from None

@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from stages import instructions, pairs
 from stages.core.io import read_jsonl
@@ -171,3 +172,27 @@ def test_llama2lang_thread_texts_equal_each_tags_output(version, prompt, fidelit
     assert len(ours) == len(theirs) == 188
     differing = [i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
     assert not differing, f"{len(differing)} threads differ, first {differing[:3]}"
+
+
+def test_xllm_translation_instructions_cycle_the_templates_as_its_loader(fidelity, shared_data, in_tmp):
+    """x-LLM's data/translation loader: template k mod 33 on line k; its records in xllm_text.json."""
+    (in_tmp / "raw").mkdir()
+    shutil.copyfile(shared_data / "wmt22/generaltest2022.en-zh.src.en", in_tmp / "raw/wmt22.en")
+    shutil.copyfile(shared_data / "wmt22/generaltest2022.en-zh.ref.A.zh", in_tmp / "raw/wmt22.zh")
+    parrot_params(in_tmp, fidelity / "parrot/templates/instruct_follow.txt", 0)
+    params = yaml.safe_load((in_tmp / "params.yaml").read_text(encoding="utf-8"))
+    params["pairs"]["inputs"] = [{"path": "raw/wmt22", "src_lang": "en", "tgt_lang": "zh"}]
+    params["instructions"]["draws"] = "cycle"
+    (in_tmp / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    pairs.main()
+    instructions.main()
+
+    theirs = json.loads((fidelity / "xllm/xllm_text.json").read_text(encoding="utf-8"))
+    theirs = [r for r in theirs if r["from"] == "translation_ncwm_en-zh"]
+    ours = read_jsonl("data/instructions/translation.jsonl")
+    training = read_jsonl("data/instructions/parrot.jsonl")
+    assert len(ours) == len(theirs) == 2037
+    fields = ("instruction", "input", "output")
+    assert [[r[f] for f in fields] for r in ours] == [[r[f] for f in fields] for r in theirs]
+    # the training text too: x-LLM's prompt and target are ParroT's prefix and text
+    assert [(r["prefix"], r["text"]) for r in training] == [(r["prompt"], r["target"]) for r in theirs]

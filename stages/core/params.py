@@ -107,7 +107,8 @@ class Instructions(Group):
     instruction_lang: Literal["en", "zh", "de", "ja"] = "en"  # de, ja: ParroT's names, for de/en/ja/zh
     # seeded: one generator (instructions.seed) over everything; parrot: ParroT's draws, reseeded per input
     # file and direction (convert_pair_to_alpaca.py), context from the preceding lines of the file
-    draws: Literal["seeded", "parrot"] = "seeded"
+    # cycle: template k mod n for the pair on line k of its input (x-LLM's translation loader)
+    draws: Literal["seeded", "parrot", "cycle"] = "seeded"
     seed: int | None = None  # the draws' seed (null: base.seed; ParroT's script: 0)
     mqm: list[MqmFile] = []
     min_gap: float = Field(default=1.0, ge=0)
