@@ -45,9 +45,9 @@ FIXED_SOURCES = (*INSTRUCTION_FILES, "alpaca_en", "alpaca_zh", "threads")
 ALPACA_ZH_FIELDS = ("zh_instruction", "zh_input", "zh_output")
 SPEAKERS = {"user": "User", "assistant": "Assistant", "system": "System"}
 
-_PART = re.compile(r"(?P<name>[\w.-]+)(?P<slice>\[(?P<start>[+-]?\d+)?:(?P<stop>[+-]?\d+)?\])?")
+_PART = re.compile(r"(?P<name>[\w.-]+)(?P<slice>\[(?P<start>[+-]?\d+%?)?:(?P<stop>[+-]?\d+%?)?\])?")
 
-Slice = tuple[int | None, int | None]
+Slice = tuple[int | str | None, int | str | None]  # a str bound is a percentage ("1%"), as datasets reads it
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,10 @@ def parse_mix(mix: str, path: str = PARAMS_FILE, key: str = "sft_data.mix") -> l
         match = _PART.fullmatch(text.strip())
         if not match:
             raise InputError(
-                path, f"{key}: cannot read {text.strip()!r} in {mix!r} (expected name or name[a:b])"
+                path,
+                f"{key}: cannot read {text.strip()!r} in {mix!r} (expected name, name[a:b] or name[a%:b%])",
             )
-        start, stop = (None if v is None else int(v) for v in match.group("start", "stop"))
+        start, stop = (v if v is None or v.endswith("%") else int(v) for v in match.group("start", "stop"))
         parts.append(Part(match["name"], () if match["slice"] is None else ((start, stop),)))
     return parts
 
@@ -134,6 +135,9 @@ def expand(
     """Aliases replaced by what they name, recursively; a slice on an alias applies after the alias's own."""
     expanded = []
     for part in parts:
+        # x-LLM names an alias `alias_<name>` (its data/alias loader); both spellings resolve.
+        if part.name.startswith("alias_") and part.name[6:] in aliases and part.name not in aliases:
+            part = Part(part.name[6:], part.slices, part.via)
         if part.name not in aliases:
             expanded.append(Part(part.name, part.slices, " > ".join(chain)))
             continue
@@ -229,9 +233,22 @@ def source_records(name: str, inputs: Inputs, cache: dict[Path, list[dict]]) -> 
     raise InputError(PARAMS_FILE, f"sft_data.mix: unknown source {name!r}")
 
 
+def absolute(start: int | str | None, stop: int | str | None, count: int) -> tuple[int | None, int | None]:
+    """A slice's bounds in records; percentages rounded as `datasets` rounds `train[:1%]` (x-LLM's mixes
+    are datasets split strings)."""
+    if not any(isinstance(bound, str) for bound in (start, stop)):
+        return start, stop
+    from datasets import ReadInstruction
+
+    spec = f"train[{'' if start is None else start}:{'' if stop is None else stop}]"
+    [instruction] = ReadInstruction.from_spec(spec).to_absolute({"train": count})
+    return instruction.from_, instruction.to
+
+
 def apply_slices(records: list, slices: tuple[Slice, ...]) -> list:
     for start, stop in slices:
-        records = records[start:stop]
+        first, last = absolute(start, stop, len(records))
+        records = records[first:last]
     return records
 
 

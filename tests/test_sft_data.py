@@ -303,3 +303,29 @@ def test_real_chinese_alpaca_loads_as_alpaca_zh(in_tmp, shared_data):
     assert any(
         e["completion"] == first["zh_output"] and first["zh_instruction"] in e["prompt"] for e in examples
     )
+
+
+def test_percentage_slices_round_as_datasets_split_strings():
+    # datasets reads `train[:1%]` as round(1 * n / 100) records: x-LLM's mixes are such strings.
+    parts = sft_data.parse_mix("alpaca_en[:10%]+threads[-5%:]+translation_en-de[:1%]")
+    assert [part.slices for part in parts] == [((None, "10%"),), (("-5%", None),), ((None, "1%"),)]
+    assert sft_data.apply_slices(list(range(60)), parts[0].slices) == list(range(6))
+    assert sft_data.apply_slices(list(range(60)), parts[1].slices) == [57, 58, 59]
+    assert len(sft_data.apply_slices(list(range(1875)), parts[2].slices)) == 19  # round(18.75)
+
+
+def test_xllm_alias_names_resolve_nested(tmp_path):
+    aliases = tmp_path / "alias.json"  # x-LLM's layout: {name: mix}; JSON is read as YAML
+    layout = {
+        "xllm_zh": "alpaca_en[:1000]+alpaca_zh+translation_en-zh",
+        "nested": "alias_xllm_zh+alpaca_en[4990:]",
+    }
+    aliases.write_text(json.dumps(layout), encoding="utf-8")
+    table = sft_data.read_aliases(str(aliases), "zh")
+    parts = sft_data.resolve_mix("alias_nested", table, str(aliases), "zh")
+    assert [part.label for part in parts] == [
+        "alpaca_en[:1000]",
+        "alpaca_zh",
+        "translation_en-zh",
+        "alpaca_en[4990:]",
+    ]
