@@ -89,7 +89,10 @@ READERS = {"text": _text_streams, "datasets": _dataset_streams, "sacrebleu": _sa
 
 def read_test_set(name: str, spec) -> tuple[list[str], list[list[str]]]:
     """Sources and reference streams (one list per reference, in order), all of the same length."""
-    return READERS[spec.format](name, spec)
+    sources, refs = READERS[spec.format](name, spec)
+    if not sources:
+        raise InputError(spec.src or spec.path, f"test set {name} is empty (infer.testsets.{name})")
+    return sources, refs
 
 
 def hypothesis_record(

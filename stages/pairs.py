@@ -266,6 +266,8 @@ def main() -> None:
         if key in report:
             raise InputError(spec.path, f"listed twice in pairs.inputs ({key})")
         pairs, counts = clean(spec, excluded, params)
+        if not counts["read"]:
+            raise InputError(spec.path, f"no pairs in this input ({key}): empty files are likely a mistake")
         direction = f"{spec.src_lang}-{spec.tgt_lang}"
         # ids join later stages' records to pairs: two inputs with one file name would collide
         seen = ids.setdefault(direction, set())

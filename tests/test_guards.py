@@ -149,3 +149,28 @@ def test_a_launcher_dies_with_the_stage_that_started_it(tmp_path):
     else:
         os.kill(child, signal.SIGKILL)
         raise AssertionError("the launcher outlived the stage that started it")
+
+
+def test_bad_inputs_name_the_file_and_what_is_wrong(in_tmp):
+    import json
+
+    import pytest
+
+    from stages import infer, pairs
+    from stages.core.io import InputError, read_alpaca
+    from stages.core.params import TestSet
+
+    from .helpers import write_params
+
+    (in_tmp / "alpaca.json").write_text(json.dumps([{"instruction": "Add.", "output": 5}]), encoding="utf-8")
+    with pytest.raises(InputError, match=r"alpaca.json: record 0: a field must be text \('output' is int\)"):
+        read_alpaca("alpaca.json")
+    (in_tmp / "t.en").write_text("", encoding="utf-8")
+    (in_tmp / "t.de").write_text("", encoding="utf-8")
+    spec = TestSet(src="t.en", ref="t.de", src_lang="en", tgt_lang="de")
+    with pytest.raises(InputError, match=r"t.en: test set x is empty \(infer.testsets.x\)"):
+        infer.read_test_set("x", spec)
+    write_params(in_tmp, pairs={"inputs": [{"path": "t", "src_lang": "en", "tgt_lang": "de"}], "exclude": []})
+    with pytest.raises(InputError, match=r"^t: no pairs in this input"):
+        pairs.main()
+    assert not (in_tmp / "data/pairs").exists()

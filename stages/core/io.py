@@ -146,6 +146,10 @@ def read_alpaca(path: str | Path, fields: tuple[str, str, str] = ALPACA_FIELDS) 
         missing = [f for f in (instruction, output) if not isinstance(record, dict) or f not in record]
         if missing:
             raise InputError(path, f"record {index}: missing field(s) {', '.join(missing)}")
+        wrong = [f for f in (instruction, input, output) if f in record and not isinstance(record[f], str)]
+        if wrong:
+            kinds = ", ".join(f"{f!r} is {type(record[f]).__name__}" for f in wrong)
+            raise InputError(path, f"record {index}: a field must be text ({kinds})")
         result.append(
             {"instruction": record[instruction], "input": record.get(input, ""), "output": record[output]}
         )
