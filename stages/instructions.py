@@ -47,11 +47,16 @@ def with_context(preceding: list[str], current: str, count: int, separator: str)
     return separator.join([*lines, current])
 
 
+def input_file(pair: dict) -> str:
+    """The input a pair came from: its `origin` (`<path>:<where>`) without the place."""
+    return str(pair.get("origin", pair["id"])).rsplit(":", 1)[0]
+
+
 def context_group(pair: dict) -> str:
     """What context may come from: the pair's document, else its input file (ParroT's preceding lines)."""
     if pair.get("doc") is not None:
         return f"doc:{pair['doc']}"
-    return "file:" + str(pair.get("origin", pair["id"])).rsplit(":", 1)[0]
+    return "file:" + input_file(pair)
 
 
 def translation_records(
@@ -120,7 +125,7 @@ def parrot_translation_records(
     preceding lines of the file (of the document, where pairs have one)."""
     files: dict[str, list[dict]] = defaultdict(list)
     for pair in pairs:
-        files["file:" + str(pair.get("origin", pair["id"])).rsplit(":", 1)[0]].append(pair)
+        files[input_file(pair)].append(pair)
     sides = [("src_lang", "tgt_lang", "src", "tgt")]
     if directions == "both":
         sides.append(("tgt_lang", "src_lang", "tgt", "src"))
