@@ -65,7 +65,9 @@ def join_team() -> Team:
 
 # --- launching: a stage started once starts its team through a launcher --------------------------------
 
-LAUNCHED = "LINGTUNE_LAUNCHED"  # set for the processes a launcher starts: they work, never launch again
+# set for the processes a launcher starts, to the pid of the stage that launched them: they work, never
+# launch again, and never outlive that stage
+LAUNCHED = "LINGTUNE_LAUNCHED"
 
 
 def is_worker() -> bool:
@@ -92,7 +94,7 @@ def launch_command(
 def launch_environment(processes: int) -> dict[str, str]:
     import torch
 
-    env = dict(os.environ, **{LAUNCHED: "1"})
+    env = dict(os.environ, **{LAUNCHED: str(os.getpid())})
     # each process gets its share of the cores: more threads than cores slow every one of them down
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // processes)))
     if not torch.cuda.is_available():
@@ -101,10 +103,8 @@ def launch_environment(processes: int) -> dict[str, str]:
     return env
 
 
-def die_with_parent() -> None:
-    """In the launcher's process, before it starts: SIGTERM when the stage that started it dies (a killed
-    `dvc repro` must not leave a launcher whose workers write outputs afterwards; torchrun passes the
-    signal on to its workers). Linux only; elsewhere a no-op."""
+def die_with_parent(signal_number: int = signal.SIGTERM) -> None:
+    """`signal_number` to this process when its parent dies. Linux only; elsewhere a no-op."""
     try:
         import ctypes
 
@@ -112,7 +112,34 @@ def die_with_parent() -> None:
     except OSError:
         return
     pr_set_pdeathsig = 1
-    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    libc.prctl(pr_set_pdeathsig, signal_number)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def follow_the_stage() -> None:
+    """In a worker: die (SIGKILL) with the launcher, and at once if the stage that launched it is gone.
+
+    torchrun starts its workers in sessions of their own, so a SIGKILL of `dvc repro`'s process group takes
+    the stage and the launcher but not them: they would go on and write outputs afterwards.
+    """
+    die_with_parent(signal.SIGKILL)
+    stage = os.environ.get(LAUNCHED, "")
+    if stage.isdigit() and not _alive(int(stage)):  # it died before the signal was armed
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+if is_worker():
+    # at import, before the stage reads or writes anything
+    follow_the_stage()
 
 
 def launch(stage: str, launcher: str, processes: int, extra: list[str], args: list[str] = ()) -> None:
@@ -121,6 +148,7 @@ def launch(stage: str, launcher: str, processes: int, extra: list[str], args: li
 
     command = launch_command(launcher, processes, extra, f"stages.{stage}", list(args))
     print(f"{stage}:", " ".join(command), flush=True)
+    # the launcher gets SIGTERM when the stage dies, and passes it on to its workers
     code = subprocess.run(command, env=launch_environment(processes), preexec_fn=die_with_parent).returncode
     if code:
         raise SystemExit(f"{stage}: {launcher} exited with status {code}")
