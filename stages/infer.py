@@ -167,7 +167,7 @@ def main() -> None:
     team = join_team()
     path = model_path(args.model, params)
     tokenizer = load_tokenizer(path, params.base.trust_remote_code)
-    model = load_causal_lm(path, params.base.trust_remote_code)
+    model = load_causal_lm(path, params.base.trust_remote_code, allow_pickle=params.base.allow_pickle_weights)
     if not team.leader:  # generates its share; process 0 writes
         for name, spec in params.infer.testsets.items():
             hypotheses(name, spec, args.model, args.hint, tokenizer, model, params, team)

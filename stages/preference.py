@@ -81,7 +81,9 @@ def build_trainer(params: Params, pairs, policy: str, callbacks=(), report_to: l
     tokenizer = load_tokenizer(config.model, params.base.trust_remote_code, padding_side="right")
     if not tokenizer.chat_template:
         raise InputError(PARAMS_FILE, f"preference.model: {config.model} has no chat template for the pairs")
-    model = load_model(policy, config, "preference", params.base.trust_remote_code)
+    model = load_model(
+        policy, config, "preference", params.base.trust_remote_code, params.base.allow_pickle_weights
+    )
     common = dict(
         model=model,
         args=args,
@@ -112,7 +114,12 @@ def train(params: Params) -> None:
     if is_main:
         shutil.rmtree(STAGING, ignore_errors=True)
         if is_adapter(config.model):  # merged into its base, so that any mode can train on it
-            merge_adapter(config.model, STAGING / "policy", params.base.trust_remote_code)
+            merge_adapter(
+                config.model,
+                STAGING / "policy",
+                params.base.trust_remote_code,
+                params.base.allow_pickle_weights,
+            )
     if torch.distributed.is_initialized():
         torch.distributed.barrier()
     policy = str(STAGING / "policy") if is_adapter(config.model) else config.model

@@ -3,7 +3,7 @@
 A cell is test set x model x hint. Writes reports/metrics.json (testset -> model -> hint -> metric),
 reports/scores.md (a table per test set, with the gain over the base model), reports/bleu.csv for
 `dvc plots`, reports/signatures.json (testset -> model -> hint -> metric -> signature), and
-reports/segments.jsonl (one record per hypothesis, for error analysis); and logs one MLflow run.
+reports/segments.jsonl (one record per hypothesis, for error analysis). The `track` stage logs them to MLflow.
 """
 
 import csv
@@ -12,10 +12,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from stages.core.io import InputError, atomic_path, read_jsonl, write_json, write_jsonl, write_text
-from stages.core.params import load_params, load_raw
+from stages.core.params import load_params
 from stages.core.prompts import HINTS
 from stages.core.scoring import ScoreSettings, score_hypotheses
-from stages.core.tracking import log_run
 
 HYPS = Path("data/hyps")
 METRICS = Path("reports/metrics.json")
@@ -124,17 +123,6 @@ def _fmt(value, sign: bool = False) -> str:
     return f"{value:+.2f}" if sign else f"{value:.2f}"
 
 
-def flat_metrics(metrics: dict) -> dict[str, float]:
-    """MLflow names `metric.testset.model.hint`, so runs line up in the compare view."""
-    return {
-        f"{metric}.{testset}.{model}.{hint}": value
-        for testset, models in metrics.items()
-        for model, hints in models.items()
-        for hint, values in hints.items()
-        for metric, value in values.items()
-    }
-
-
 def write_plot(metrics: dict) -> None:
     models = sorted({model for models in metrics.values() for model in models})
     with atomic_path(PLOT) as tmp, open(tmp, "w", newline="") as out:
@@ -171,8 +159,6 @@ def main() -> None:
     write_jsonl(SEGMENTS, segments)
     write_text(TABLE, "# Scores\n\n" + "\n".join(table(t, m) for t, m in metrics.items()))
     write_plot(metrics)
-    run_id = log_run(load_raw(), flat_metrics(metrics), [TABLE, METRICS])
-    print(f"score: MLflow run {run_id}")
     print(json.dumps({t: {m: h.get("none") for m, h in ms.items()} for t, ms in metrics.items()}, indent=1))
 
 

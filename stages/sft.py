@@ -24,7 +24,7 @@ import torch
 from transformers import TrainerCallback
 from trl import SFTTrainer
 
-from stages.core.io import InputError, atomic_path, read_jsonl, write_json
+from stages.core.io import InputError, atomic_path, read_jsonl, tracked_input, write_json
 from stages.core.models import load_tokenizer
 from stages.core.params import PARAMS_FILE, Params, load_params
 from stages.core.prompts import chat_text, conversation
@@ -163,7 +163,7 @@ def set_chat_template(tokenizer, params: Params) -> str | None:
     from trl.chat_template_utils import get_training_chat_template
 
     if params.sft.chat_template:
-        tokenizer.chat_template = Path(params.sft.chat_template).read_text(encoding="utf-8")
+        tokenizer.chat_template = tracked_input(params.sft.chat_template).read_text(encoding="utf-8")
     if params.base.prompt_format != "chat":
         return None
     if not tokenizer.chat_template:
@@ -253,15 +253,24 @@ def build_trainer(params: Params, train, evaluation, callbacks=(), report_to: li
         train, evaluation = (with_template_turns(split, tokenizer) for split in (train, evaluation))
     has_eval = len(evaluation) > 0
     args = training_config(params, has_eval, report_to or [], assistant_only_loss=masking == "template")
-    return Trainer(
-        model=load_training_model(params.base.model, params.sft, "sft", params.base.trust_remote_code),
+    resumable_loss = ResumableLoss()
+    trainer = Trainer(
+        model=load_training_model(
+            params.base.model,
+            params.sft,
+            "sft",
+            params.base.trust_remote_code,
+            params.base.allow_pickle_weights,
+        ),
         args=args,
         train_dataset=train,
         eval_dataset=evaluation if len(evaluation) else None,
         processing_class=tokenizer,
         peft_config=peft_config(params.sft, "sft"),
-        callbacks=list(callbacks),
+        callbacks=[resumable_loss, *callbacks],
     )
+    resumable_loss.trainer = trainer
+    return trainer
 
 
 class Throughput(TrainerCallback):
@@ -275,6 +284,40 @@ class Throughput(TrainerCallback):
             state.num_input_tokens_seen,
             time.perf_counter(),
         )
+
+
+class ResumableLoss(TrainerCallback):
+    """A resumed run reports the `train_loss` and loss curve an uninterrupted run reports.
+
+    The Trainer sums the loss it logs in a counter that a resume starts again from zero (its train_loss then
+    divides the resumed steps' sum by all steps), and loss not yet logged at a checkpoint is lost with the
+    kill (the first interval after a resume would average fewer steps). So every checkpoint step is also a
+    logging step, the log entry there carries the exact running sum, and a resumed run starts from it.
+    """
+
+    SUM = "loss_sum"
+
+    def __init__(self) -> None:
+        self.trainer = None  # set once the trainer exists: the running sum is its attribute
+
+    def _log_when_saving(self, control) -> None:
+        if control.should_save:
+            control.should_log = True
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self._log_when_saving(control)
+
+    def on_epoch_end(self, args, state, control, **kwargs):
+        self._log_when_saving(control)
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs and "loss" in logs:
+            state.log_history[-1][self.SUM] = self.trainer._total_loss_scalar
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        sums = [entry for entry in state.log_history if self.SUM in entry]
+        if state.global_step and sums and sums[-1]["step"] == state.global_step:
+            self.trainer._total_loss_scalar = sums[-1][self.SUM]
 
 
 # --- outputs -----------------------------------------------------------------------------------------

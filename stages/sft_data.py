@@ -25,6 +25,7 @@ from stages.core.io import (
     is_url,
     read_alpaca,
     read_jsonl,
+    tracked_input,
     write_jsonl,
 )
 from stages.core.langs import is_known
@@ -123,7 +124,7 @@ def read_aliases(path: str, target_lang: str) -> dict[str, list[Part]]:
     if not Path(path).is_file():
         raise InputError(PARAMS_FILE, f"sft_data.aliases: no such file {path!r}")
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = yaml.safe_load(tracked_input(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise InputError(path, f"not valid YAML: {error}") from None
     return parse_aliases(raw, path, target_lang)

@@ -192,14 +192,21 @@ def plan_routes(config, langs: list[str], target: str) -> dict[str, list[Hop]]:
         raise InputError(PARAMS_FILE, f"{model_key(config)}: {error}", key=model_key(config)) from None
 
 
-def load_hop(config, hop: Hop):
+def load_hop(config, hop: Hop, allow_pickle: bool = False):
     try:
-        return load_translator(config, hop, CT2_CACHE)
+        return load_translator(config, hop, CT2_CACHE, allow_pickle=allow_pickle)
     except LookupError as error:  # a multi-target OPUS-MT model without a token for the target language
         raise InputError(PARAMS_FILE, f"{model_key(config)}: {error}", key=model_key(config)) from None
 
 
-def translate_items(items: list[Item], routes: dict[str, list[Hop]], config, team: Team, messages: int):
+def translate_items(
+    items: list[Item],
+    routes: dict[str, list[Hop]],
+    config,
+    team: Team,
+    messages: int,
+    allow_pickle: bool = False,
+):
     """Every translatable part of `items` -> its translation, through each language's route.
 
     A hop used by several routes (en->de, direct for English, second for Spanish) is one job, run once
@@ -223,7 +230,7 @@ def translate_items(items: list[Item], routes: dict[str, list[Hop]], config, tea
             write_json(folder / "fingerprint.json", print_)
         team.barrier()
         progress.show(f"{hop.src}->{hop.tgt} {Path(hop.model).name}")
-        translator = load_hop(config, hop)
+        translator = load_hop(config, hop, allow_pickle)
         translated = translate_job(translator, texts, config, folder, team, progress)
         for lang in feeding:
             current[lang] = {source: translated[text] for source, text in current[lang].items()}
@@ -317,7 +324,8 @@ def main(argv: list[str] | None = None) -> None:
     items = split_items(texts, routes, config)
     CHECKPOINTS.mkdir(parents=True, exist_ok=True)
     CT2_CACHE.mkdir(parents=True, exist_ok=True)  # a DVC out even when no model is converted
-    translations, used = translate_items(items, routes, config, team, len(items))
+    allow_pickle = params.base.allow_pickle_weights
+    translations, used = translate_items(items, routes, config, team, len(items), allow_pickle)
     team.leave()
     if not team.leader:
         return  # process 0 writes the merged output

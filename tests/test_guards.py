@@ -174,3 +174,56 @@ def test_bad_inputs_name_the_file_and_what_is_wrong(in_tmp):
     with pytest.raises(InputError, match=r"^t: no pairs in this input"):
         pairs.main()
     assert not (in_tmp / "data/pairs").exists()
+
+
+def test_pickle_weights_load_only_when_allowed(tmp_path, tiny_lm):
+    """A `.bin` checkpoint is a pickle: unpickling can run code, so only safetensors load by default."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from stages.core.io import InputError
+    from stages.core.models import load_causal_lm
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_lm)
+    count = model.num_parameters()
+    model.save_pretrained(tmp_path / "pickled", safe_serialization=False)
+    assert [p.name for p in (tmp_path / "pickled").glob("*.bin")] == ["pytorch_model.bin"]
+    with pytest.raises(
+        InputError, match=r"pytorch_model.bin: pickle weights .* base.allow_pickle_weights: true"
+    ):
+        load_causal_lm(str(tmp_path / "pickled"))
+    loaded = load_causal_lm(str(tmp_path / "pickled"), allow_pickle=True)
+    assert loaded.num_parameters() == count
+
+    adapter = get_peft_model(model, LoraConfig(r=2, target_modules="all-linear"))
+    adapter.save_pretrained(tmp_path / "adapter", safe_serialization=False)
+    with pytest.raises(InputError, match="adapter_model.bin: pickle weights"):
+        load_causal_lm(str(tmp_path / "adapter"))
+    assert load_causal_lm(str(tmp_path / "adapter"), allow_pickle=True) is not None
+    # safetensors load as before
+    assert load_causal_lm(str(tiny_lm)).num_parameters() == count
+
+
+def test_a_stage_warns_when_it_reads_a_file_its_deps_do_not_list(tmp_path):
+    """Under `dvc repro`: an edit to an input DVC does not track would be ignored (and the run cache would
+    restore old results), so the stage names the file and what to add to dvc.yaml."""
+    import shutil
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "inputs").mkdir()
+    (tmp_path / "data/tracked.txt").write_text("a\n")
+    (tmp_path / "inputs/untracked.txt").write_text("b\n")
+    reads = "from stages.core.io import read_lines as r; r('data/tracked.txt'); r('inputs/untracked.txt')"
+    dvc_yaml = {"stages": {"reader": {"cmd": f'python -c "{reads}"', "deps": ["data"], "outs": []}}}
+    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump(dvc_yaml))
+    dvc = shutil.which("dvc", path=os.path.dirname(sys.executable))
+    env = dict(
+        os.environ, PYTHONPATH=str(ROOT), PATH=f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"
+    )
+    subprocess.run([dvc, "init", "-q", "--no-scm"], cwd=tmp_path, check=True)
+    done = subprocess.run([dvc, "repro"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    warnings = [line for line in done.stdout.splitlines() if "warning:" in line]
+    assert len(warnings) == 1, done.stdout
+    assert "inputs/untracked.txt is read but is not among the stage's deps" in warnings[0]
+    assert "under stages.reader.deps" in warnings[0]

@@ -2,7 +2,8 @@
 
 Checks the wiring users rely on: `dvc repro` runs every stage, a second one runs none, a `score` param
 reruns only `score`, `dvc exp run -S` on an `infer` param reruns only `infer` and `score` and shows up in
-`dvc exp show` with metrics, and MLflow holds a run per pipeline run with its params and metrics.
+`dvc exp show` with metrics, and MLflow holds a run per pipeline run with its params and metrics, also for
+an experiment whose scores all come from DVC's run cache.
 """
 
 import json
@@ -82,7 +83,7 @@ def mlflow_runs(repo: Path) -> list:
 def test_pipeline_under_dvc(repo):
     first = run(repo, "dvc", "repro")
     expected = {"embedded", "pairs", "instructions", "translate", "threads", "sft_data", "sft", "preference"}
-    expected |= {"validate", "score"}
+    expected |= {"validate", "score", "track"}
     expected |= {f"infer@{model}-{hint}" for model in ("base", "sft") for hint in HINTS}
     assert stages_run(first) == expected
 
@@ -109,10 +110,12 @@ def test_pipeline_under_dvc(repo):
     (repo / "params.yaml").write_text(good)
 
     params = yaml.safe_load((repo / "params.yaml").read_text())
+    first_batch_size = params["score"]["comet_batch_size"]
     params["score"]["comet_batch_size"] = 7
     (repo / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False))
-    # validate reruns on any params change; its output stays the same, so only `score` follows.
-    assert stages_run(run(repo, "dvc", "repro")) == {"validate", "score"}
+    # validate reruns on any params change; its output stays the same, so only `score` (and the run
+    # that records it) follow.
+    assert stages_run(run(repo, "dvc", "repro")) == {"validate", "score", "track"}
     # As users do before an experiment: dvc.lock (and the .gitignore files DVC writes) committed. Without
     # the lock a temporary experiment sees every stage as changed, and the stages with persist outputs
     # (translate, sft), which DVC never restores from its run cache, would run again.
@@ -124,6 +127,7 @@ def test_pipeline_under_dvc(repo):
     assert stages_run(exp) == {f"infer@{m}-{h}" for m in ("base", "sft") for h in HINTS} | {
         "validate",
         "score",
+        "track",
     }
     shown = json.loads(run(repo, "dvc", "exp", "show", "--json"))
     experiments = {e["name"]: e for baseline in shown for e in (baseline.get("experiments") or [])}
@@ -133,11 +137,17 @@ def test_pipeline_under_dvc(repo):
     assert "bleu" in exp_metrics["sample-en-de"]["sft"]["none"]
     assert revision["data"]["params"]["params.yaml"]["data"]["infer"]["max_new_tokens"] == 12
 
+    # A setting tried before: its scores come from DVC's run cache, and it still gets its MLflow run.
+    again = f"score.comet_batch_size={first_batch_size}"
+    exp = run(repo, "dvc", "exp", "run", "--temp", "-n", "again", "-S", again)
+    assert "track" in stages_run(exp) and "score" not in stages_run(exp)
+
     all_runs = mlflow_runs(repo)
-    # sft logs its training once (through report_to); score logs every pipeline run's figures.
+    # sft logs its training once (through report_to); track logs every pipeline run's figures.
     assert [r.data.tags.get("stage") for r in all_runs].count("sft") == 1
     runs = [r for r in all_runs if r.data.tags.get("stage") != "sft"]
-    assert len(runs) == 3  # first repro, the score-only rerun, the experiment
+    assert len(runs) == 4  # first repro, the score-only rerun, the two experiments
+    assert len([r for r in runs if r.data.tags.get("dvc.exp_name") == "again"]) == 1
     tagged = [r for r in runs if r.data.tags.get("dvc.exp_name") == "longer"]
     assert len(tagged) == 1
     assert tagged[0].data.params["infer.max_new_tokens"] == "12"

@@ -3,9 +3,10 @@ import json
 import pytest
 from sacrebleu.metrics import BLEU, CHRF
 
-from stages import score
+from stages import score, track
 from stages.core.io import InputError
 from stages.core.metrics import corpus_scores
+from stages.core.params import load_raw
 from stages.core.scoring import ScoreSettings, score_hypotheses
 
 from .helpers import write_lines, write_params
@@ -50,7 +51,7 @@ def test_japanese_targets_use_mecab():
     assert "tok:ja-mecab" in scores["signature"]["bleu"] and 50 < scores["bleu"] < 100
 
 
-def test_score_writes_reports_and_an_mlflow_run(in_tmp, monkeypatch):
+def test_score_writes_reports_and_track_logs_them_as_an_mlflow_run(in_tmp, monkeypatch):
     import mlflow
 
     _cell(in_tmp, "base", "none", ["Katze.", "Hund."])
@@ -64,11 +65,14 @@ def test_score_writes_reports_and_an_mlflow_run(in_tmp, monkeypatch):
     assert metrics["s-en-de"]["base"]["none"]["bleu"] < 10
     table = (in_tmp / "reports/scores.md").read_text()
     assert "## s-en-de" in table and "| sft − base | BLEU |" in table
+    assert not (in_tmp / "mlflow.db").exists()  # score only scores
+    track.main()
     mlflow.set_tracking_uri(f"sqlite:///{in_tmp / 'mlflow.db'}")
     [run] = mlflow.search_runs(experiment_names=["lingtune"], output_format="list")
-    assert run.data.tags["dvc.exp_name"] == "exp-test"
+    assert json.loads((in_tmp / track.RUN).read_text()) == {"run_id": run.info.run_id}
+    assert run.data.tags["dvc.exp_name"] == "exp-test" and run.info.status == "FINISHED"
     assert run.data.metrics["bleu.s-en-de.sft.none"] == 100.0
-    assert run.data.params["sft.learning_rate"] == str(score.load_raw()["sft"]["learning_rate"])
+    assert run.data.params["sft.learning_rate"] == str(load_raw()["sft"]["learning_rate"])
     assert (in_tmp / "reports/bleu.csv").read_text().splitlines()[0] == "cell,base,sft"
     assert run.data.metrics["off_target.s-en-de.sft.none"] == 0.0
     signatures = json.loads((in_tmp / "reports/signatures.json").read_text())
@@ -174,7 +178,7 @@ def test_chrf_plus_and_ter_only_when_on(in_tmp):
 
 
 def test_flat_metric_names():
-    assert score.flat_metrics({"t": {"m": {"h": {"bleu": 1.0}}}}) == {"bleu.t.m.h": 1.0}
+    assert track.flat_metrics({"t": {"m": {"h": {"bleu": 1.0}}}}) == {"bleu.t.m.h": 1.0}
 
 
 @pytest.mark.parametrize("pair", ["zh-en", "en-de"])

@@ -135,6 +135,7 @@ def test_stage_trains_and_saves_a_loadable_model(in_tmp, tiny_lm):
     mlflow.set_tracking_uri(f"sqlite:///{in_tmp / 'mlflow.db'}")
     (run,) = mlflow.search_runs(experiment_names=["lingtune"], output_format="list")
     assert run.data.tags["stage"] == "sft" and run.data.tags["dvc.exp_name"] == "workspace"
+    assert run.data.tags["process.pid"].isdigit() and run.info.status == "FINISHED"
     assert run.data.metrics["train_loss"] == pytest.approx(report["train_loss"], abs=1e-3)
 
 

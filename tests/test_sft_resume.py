@@ -50,6 +50,30 @@ def test_a_killed_run_resumes_from_its_checkpoint(in_tmp, tiny_lm, monkeypatch):
     assert (in_tmp / sft.OUT_DIR / "model.safetensors").is_file()
 
 
+def test_a_resumed_run_reports_the_figures_of_an_uninterrupted_one(tmp_path, tiny_lm, monkeypatch):
+    """train_loss and the loss curve, with a checkpoint step (4) that is not a logging step (3)."""
+    figures = {}
+    for name in ("uninterrupted", "resumed"):
+        folder = tmp_path / name
+        folder.mkdir()
+        monkeypatch.chdir(folder)
+        write_sft_data(folder)
+        write_sft_params(folder, tiny_lm, epochs=2, checkpoint_steps=4, logging_steps=3)
+        if name == "resumed":
+            _killed_run(monkeypatch)
+        sft.main([])
+        report = json.loads((folder / sft.REPORT).read_text())
+        figures[name] = report["train_loss"], (folder / sft.LOSS_CURVE).read_text()
+        assert report["resumed_from_step"] == (4 if name == "resumed" else 0) and report["steps"] == 12
+    assert figures["resumed"] == figures["uninterrupted"]
+    rows = list(csv.DictReader(figures["resumed"][1].splitlines()))
+    assert [int(r["step"]) for r in rows] == [3, 4, 6, 8, 9, 12]  # every 3rd step, and each checkpoint's
+    losses = [float(r["loss"]) for r in rows]
+    spans = [3, 1, 2, 2, 1, 3]  # the steps each logged loss averages
+    mean = sum(loss * n for loss, n in zip(losses, spans, strict=True)) / 12
+    assert figures["resumed"][0] == pytest.approx(mean, abs=2e-4)
+
+
 def test_a_changed_setting_starts_afresh(in_tmp, tiny_lm, monkeypatch, capsys):
     write_sft_data(in_tmp)
     write_sft_params(in_tmp, tiny_lm, checkpoint_steps=4)

@@ -28,11 +28,12 @@ PROMPT_FORMATS = ("alpaca", "chat")
 DEFAULTS = sampling_or_greedy(max_new_tokens=256, temperature=0.7, top_p=0.9)
 
 
-def load(model: str, trust_remote_code: bool = False):
+def load(model: str, trust_remote_code: bool = False, allow_pickle: bool = False):
     """(model, tokenizer) ready for generation; an adapter folder is loaded on its base model."""
     from stages.core.models import load_causal_lm, load_tokenizer
 
-    return load_causal_lm(model, trust_remote_code), load_tokenizer(model, trust_remote_code)
+    loaded = load_causal_lm(model, trust_remote_code, allow_pickle=allow_pickle)
+    return loaded, load_tokenizer(model, trust_remote_code)
 
 
 def params_defaults(params_file: str | Path) -> tuple[str | None, str]:
@@ -130,6 +131,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repetition-penalty", type=float, default=DEFAULTS.repetition_penalty)
     parser.add_argument("--seed", type=int, help="seed each reply (reproducible sampling)")
     parser.add_argument("--trust-remote-code", action="store_true")
+    parser.add_argument(
+        "--allow-pickle-weights",
+        action="store_true",
+        help="also load .bin (pickle) weights, not only safetensors",
+    )
 
 
 def generation_from(args: argparse.Namespace) -> Generation:
@@ -147,7 +153,7 @@ def resolve_format(args: argparse.Namespace, tokenizer) -> tuple[str, str]:
 
 
 def main(args: argparse.Namespace) -> None:
-    model, tokenizer = load(args.model, args.trust_remote_code)
+    model, tokenizer = load(args.model, args.trust_remote_code, args.allow_pickle_weights)
     prompt_format, system_prompt = resolve_format(args, tokenizer)
     if system_prompt and prompt_format == "alpaca":
         print("note: Alpaca prompts have no system turn; the system prompt is not used", file=sys.stderr)

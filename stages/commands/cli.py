@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_arguments(serving)
     serving.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve other machines")
     serving.add_argument("--port", type=int, default=7860)
+    webui.add_limit_arguments(serving)
     serving.set_defaults(run=webui.main)
     export.add_arguments(commands.add_parser("export", help="merge a LoRA adapter; write a GGUF file"))
     recipe.add_arguments(commands)

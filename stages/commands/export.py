@@ -24,13 +24,13 @@ from .chat import load
 DTYPES = ("float32", "float16", "bfloat16")
 
 
-def merged_model(adapter: str, trust_remote_code: bool = False):
+def merged_model(adapter: str, trust_remote_code: bool = False, allow_pickle: bool = False):
     """(model, tokenizer): the adapter's weights folded into its base, in float32 until saved."""
     from stages.core.models import is_adapter
 
     if not is_adapter(adapter):
         raise InputError(adapter, "not a PEFT adapter folder (no adapter_config.json)")
-    model, tokenizer = load(adapter, trust_remote_code)
+    model, tokenizer = load(adapter, trust_remote_code, allow_pickle)
     model = model.float().merge_and_unload()
     # Generation stops where training put the end of each response.
     model.generation_config.eos_token_id = tokenizer.eos_token_id
@@ -155,7 +155,7 @@ def push(folder: Path, repo: str, private: bool) -> str:
 
 
 def merge(args: argparse.Namespace) -> None:
-    model, tokenizer = merged_model(args.adapter, args.trust_remote_code)
+    model, tokenizer = merged_model(args.adapter, args.trust_remote_code, args.allow_pickle_weights)
     base_model = json.loads((Path(args.adapter) / "adapter_config.json").read_text(encoding="utf-8"))[
         "base_model_name_or_path"
     ]
@@ -388,9 +388,9 @@ def to_gguf(args: argparse.Namespace) -> None:
     from stages.core.models import is_adapter
 
     if is_adapter(args.model):
-        model, tokenizer = merged_model(args.model, args.trust_remote_code)
+        model, tokenizer = merged_model(args.model, args.trust_remote_code, args.allow_pickle_weights)
     else:
-        model, tokenizer = load(args.model, args.trust_remote_code)
+        model, tokenizer = load(args.model, args.trust_remote_code, args.allow_pickle_weights)
     out = Path(args.out)
     count = write_gguf(model.float(), tokenizer, out, args.outtype == "f16", args.name or out.stem)
     print(f"export gguf: {args.model} -> {out} ({count} tensors, {args.outtype})")
@@ -407,6 +407,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     merging.add_argument("--params", default=str(PARAMS_FILE), help="parameters quoted in the model card")
     merging.add_argument("--reports", default="reports", help="train.json and metrics.json for the card")
     merging.add_argument("--trust-remote-code", action="store_true")
+    merging.add_argument(
+        "--allow-pickle-weights",
+        action="store_true",
+        help="also load .bin (pickle) weights, not only safetensors",
+    )
     merging.set_defaults(run=merge)
     converting = kinds.add_parser("gguf", help="one GGUF file for llama.cpp-style runtimes (Llama)")
     converting.add_argument("model", help="model folder, PEFT adapter folder (merged first) or hub id")
@@ -414,4 +419,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     converting.add_argument("--outtype", choices=["f16", "f32"], default="f16", help="2-D weights (f16)")
     converting.add_argument("--name", help="general.name in the file (default: the file's stem)")
     converting.add_argument("--trust-remote-code", action="store_true")
+    converting.add_argument(
+        "--allow-pickle-weights",
+        action="store_true",
+        help="also load .bin (pickle) weights, not only safetensors",
+    )
     converting.set_defaults(run=to_gguf)

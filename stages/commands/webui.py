@@ -10,6 +10,11 @@ Gradio's Python client calls the same function: `Client(url).predict(instruction
 hint, max_new_tokens, temperature, top_p, beams, seed, api_name="/generate")` -> `(output, prompt)`. The page
 takes the form's fields from its URL too (`/?src_lang=en&tgt_lang=de&input=…&autorun=1`). It runs offline:
 no analytics, no version check, no share link, no web fonts, no script from a CDN.
+
+One model serves one request at a time, so each request is bounded (`Limits`): the prompt's length in the
+model's tokens (and prompt plus new tokens within the model's context), the seconds of generation, and the
+number of requests waiting. A request whose client went away or cancelled stops generating. The app takes
+no files: Gradio's upload route is closed.
 """
 
 import argparse
@@ -17,6 +22,7 @@ import os
 import re
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -45,6 +51,44 @@ TEXT_FIELDS = FIELDS[:5]
 NUMBER_FIELDS = ("max_new_tokens", "temperature", "top_p", "beams")  # the seed box takes text: empty, none
 API_NAME = "generate"
 MAX_BEAMS = 8
+# A token is rarely longer than this many characters: a longer text is refused before it is tokenized (a
+# megabyte of input would hold the tokenizer for seconds).
+MAX_CHARS_PER_TOKEN = 32
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may take of the one model worker."""
+
+    max_input_tokens: int = 2048  # the prompt, in the model's tokens
+    max_seconds: float = 120.0  # of generation; the reply so far is then the reply
+    queue_size: int = 16  # requests waiting for the model; one more is refused
+
+
+def model_context(model) -> int | None:
+    """The model's context length as its config states it (None when it states none)."""
+    return getattr(model.config, "max_position_embeddings", None)
+
+
+def check_prompt(tokenizer, prompt: str, request: "Request", limits: Limits, context: int | None) -> int:
+    """The prompt's length in tokens; ValueError naming the field when it is over a limit."""
+    if len(prompt) > limits.max_input_tokens * MAX_CHARS_PER_TOKEN:
+        raise ValueError(
+            f"input: {len(prompt)} characters, more than this server's {limits.max_input_tokens} prompt "
+            "tokens can hold (lingtune serve --max-input-tokens)"
+        )
+    tokens = len(tokenizer(prompt, add_special_tokens=False)["input_ids"])
+    if tokens > limits.max_input_tokens:
+        raise ValueError(
+            f"input: the prompt is {tokens} tokens, this server takes at most {limits.max_input_tokens} "
+            "(lingtune serve --max-input-tokens)"
+        )
+    if context is not None and tokens + request.max_new_tokens > context:
+        raise ValueError(
+            f"max_new_tokens: the prompt's {tokens} tokens and {request.max_new_tokens} new ones exceed the "
+            f"model's context of {context} tokens"
+        )
+    return tokens
 
 
 class Request(BaseModel):
@@ -137,13 +181,19 @@ def request_generation(request: Request, defaults: Generation) -> Generation:
 
 
 def responses(
-    model, tokenizer, prompt_format: str, request: Request, defaults: Generation
+    model, tokenizer, prompt_format: str, request: Request, defaults: Generation, limits: Limits = Limits()
 ) -> Iterator[tuple]:
-    """(text so far, prompt) while generating, then (final output, prompt)."""
+    """(text so far, prompt) while generating, then (final output, prompt); ValueError, before anything is
+    generated, for a prompt over the limits."""
     prompt, raw = request_prompt(tokenizer, request, prompt_format), ""
+    check_prompt(tokenizer, prompt, request, limits, model_context(model))
     yield raw, prompt
     generation = request_generation(request, defaults)
-    for piece in stream(model, tokenizer, prompt, generation, prompt_format == "chat", request.seed):
+    templated = prompt_format == "chat"
+    pieces = stream(
+        model, tokenizer, prompt, generation, templated, request.seed, max_seconds=limits.max_seconds
+    )
+    for piece in pieces:
         raw += piece
         yield raw, prompt
     yield final_output(request, raw), prompt
@@ -171,18 +221,44 @@ def hint_choices() -> list[tuple[str, str]]:
 
 
 def create_app(
-    model, tokenizer, prompt_format: str, defaults: Generation, model_name: str, seed: int | None = None
+    model,
+    tokenizer,
+    prompt_format: str,
+    defaults: Generation,
+    model_name: str,
+    seed: int | None = None,
+    limits: Limits = Limits(),
 ):
     """The Gradio Blocks app for one loaded model (queued: one generation at a time)."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     import gradio as gr
 
+    def Number(value, elem_id: str, **kwargs):
+        """A number box whose refusal of a value that is not a number names the field (Gradio's says
+        nothing). Its conversion is wrapped, not subclassed: Gradio writes a stub file for a subclass."""
+        box = gr.Number(value, elem_id=elem_id, **kwargs)
+        convert = box.preprocess
+
+        def preprocess(payload):
+            try:
+                return convert(payload)
+            except (TypeError, ValueError):
+                raise gr.Error(f"{elem_id}: a number, not {payload!r}", print_exception=False) from None
+
+        box.preprocess = preprocess
+        return box
+
     def generate(*values) -> Iterator[tuple[str, str]]:
         try:
             request = parse_request(dict(zip(FIELDS, values, strict=True)))
+            replies = responses(model, tokenizer, prompt_format, request, defaults, limits)
+            first = next(replies)  # the limits are checked before anything is generated
         except ValueError as error:
             raise gr.Error(str(error), print_exception=False) from None
-        yield from responses(model, tokenizer, prompt_format, request, defaults)
+        yield first
+        # Gradio closes this generator when the client goes away; `yield from` closes `replies`, and
+        # with it the generation
+        yield from replies
 
     def prefill(asked: gr.Request) -> dict:
         """The form's fields given in the page's URL; `autorun=1` generates right away."""
@@ -223,9 +299,9 @@ def create_app(
                             ("temperature", defaults.temperature, "Temperature", None),
                             ("top_p", defaults.top_p, "Top-p", None),
                         ):
-                            components[key] = gr.Number(value, label=label, precision=precision, elem_id=key)
+                            components[key] = Number(value, label=label, precision=precision, elem_id=key)
                     with gr.Row():
-                        components["beams"] = gr.Number(1, label="Beams", precision=0, elem_id="beams")
+                        components["beams"] = Number(1, label="Beams", precision=0, elem_id="beams")
                         # A text box: a number box cannot be left empty (unseeded).
                         components["seed"] = gr.Textbox(
                             "" if seed is None else str(seed), label="Seed", elem_id="seed"
@@ -302,14 +378,30 @@ class OfflinePage:
         await self.app(scope, receive, rewriting_send)
 
 
-def launch(app, host: str, port: int, block: bool = True) -> None:
+class NoUploads:
+    """ASGI middleware: Gradio's upload route refused (the app has no file field; the route would store
+    any file of any size and serve it back)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"].rstrip("/").split("/")[-1] == "upload":
+            from starlette.responses import JSONResponse
+
+            refusal = JSONResponse({"detail": "this app takes no files: uploads are off"}, status_code=403)
+            return await refusal(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+
+def launch(app, host: str, port: int, block: bool = True, queue_size: int = Limits.queue_size) -> None:
     """Serve on host:port, offline: no share link, no server-side rendering (it needs Node), no web fonts,
-    no script from a CDN."""
+    no script from a CDN; uploads refused; at most `queue_size` requests waiting."""
     import gradio as gr
     from starlette.middleware import Middleware
 
     theme = gr.themes.Base(font=("ui-sans-serif", "system-ui", "sans-serif"))  # no Google Fonts request
-    app.queue(default_concurrency_limit=1).launch(
+    app.queue(default_concurrency_limit=1, max_size=queue_size).launch(
         server_name=host,
         server_port=port,
         share=False,
@@ -317,15 +409,40 @@ def launch(app, host: str, port: int, block: bool = True) -> None:
         theme=theme,
         quiet=True,
         prevent_thread_lock=not block,
-        app_kwargs={"middleware": [Middleware(OfflinePage)]},
+        app_kwargs={"middleware": [Middleware(NoUploads), Middleware(OfflinePage)]},
+    )
+
+
+def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = Limits()
+    parser.add_argument(
+        "--max-input-tokens",
+        type=int,
+        help=f"longest prompt, in tokens (default: the model's context, at most {defaults.max_input_tokens})",
+    )
+    parser.add_argument(
+        "--max-seconds", type=float, default=defaults.max_seconds, help="of generation per request"
+    )
+    parser.add_argument(
+        "--queue-size", type=int, default=defaults.queue_size, help="requests waiting; more are refused"
+    )
+
+
+def limits_from(args: argparse.Namespace, model) -> Limits:
+    context = model_context(model) or Limits.max_input_tokens
+    return Limits(
+        max_input_tokens=args.max_input_tokens or min(context, Limits.max_input_tokens),
+        max_seconds=args.max_seconds,
+        queue_size=args.queue_size,
     )
 
 
 def main(args: argparse.Namespace) -> None:
-    model, tokenizer = load(args.model, args.trust_remote_code)
+    model, tokenizer = load(args.model, args.trust_remote_code, args.allow_pickle_weights)
     prompt_format, _ = resolve_format(args, tokenizer)
-    app = create_app(model, tokenizer, prompt_format, generation_from(args), args.model, args.seed)
+    limits = limits_from(args, model)
+    app = create_app(model, tokenizer, prompt_format, generation_from(args), args.model, args.seed, limits)
     print(f"lingtune serve: {args.model} ({prompt_format} prompts) on http://{args.host}:{args.port}/")
     # Gradio 6.15 names a status code Starlette 1.x renamed: a warning for the user to ignore, not ours.
     warnings.filterwarnings("ignore", message=".*HTTP_422_UNPROCESSABLE_ENTITY", module="gradio")
-    launch(app, args.host, args.port)
+    launch(app, args.host, args.port, queue_size=limits.queue_size)

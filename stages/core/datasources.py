@@ -6,7 +6,7 @@ set (sacreBLEU has no switch of its own: the project's one switch for "download 
 
 from pathlib import Path
 
-from .io import InputError, offline
+from .io import InputError, offline, tracked_input
 
 
 def load_hf_dataset(path: str, config: str | None, split: str, key: str = "format datasets"):
@@ -17,6 +17,8 @@ def load_hf_dataset(path: str, config: str | None, split: str, key: str = "forma
     import datasets  # imported here: a second of start-up that only this source needs
 
     folder = Path(path)
+    if folder.is_dir():
+        tracked_input(folder)
     try:
         if (folder / "dataset_dict.json").exists() or (folder / "state.json").exists():
             loaded = datasets.load_from_disk(str(folder))

@@ -19,7 +19,7 @@ import torch
 from stages.core.generation import PRESETS, encode, generate_batch
 from stages.core.io import atomic_path
 from stages.core.langs import ISO_FIXES, LANGUAGES, NLLB_CODES, engine_language_problem
-from stages.core.models import device, load_tokenizer
+from stages.core.models import device, load_tokenizer, pretrained
 
 SEQ2SEQ = ("opus-mt", "m2m100", "nllb", "madlad")
 OPUS_TARGET_TOKEN = re.compile(r">>[a-z]{2,3}(?:_[A-Z][a-z]{3})?<<")
@@ -150,10 +150,10 @@ def decode(tokenizer, rows: list[list[int]]) -> list[str]:
 class Seq2SeqTranslator:
     """MarianMT, M2M-100, NLLB-200 or MADLAD-400 (T5) through transformers."""
 
-    def __init__(self, engine: str, hop: Hop):
+    def __init__(self, engine: str, hop: Hop, allow_pickle: bool = False):
         from transformers import AutoTokenizer
 
-        self.engine, self.hop = engine, hop
+        self.engine, self.hop, self.allow_pickle = engine, hop, allow_pickle
         self.tokenizer = AutoTokenizer.from_pretrained(hop.model)
         if engine in ("m2m100", "nllb"):
             self.tokenizer.src_lang = hop.src
@@ -165,7 +165,7 @@ class Seq2SeqTranslator:
     def load_model(self):
         from transformers import AutoModelForSeq2SeqLM
 
-        return AutoModelForSeq2SeqLM.from_pretrained(self.hop.model).to(device()).eval()
+        return pretrained(AutoModelForSeq2SeqLM, self.hop.model, self.allow_pickle).to(device()).eval()
 
     def inputs(self, texts: list[str]) -> list[str]:
         # MADLAD-400 reads the target language from a `<2xx>` token in front of the source, as do
@@ -225,12 +225,12 @@ class Seq2SeqTranslator:
 class CTranslate2Translator(Seq2SeqTranslator):
     """The same seq2seq model converted to CTranslate2, which decodes several times faster on CPU."""
 
-    def __init__(self, engine: str, hop: Hop, cache: Path, compute_type: str):
+    def __init__(self, engine: str, hop: Hop, cache: Path, compute_type: str, allow_pickle: bool = False):
         self.cache, self.compute_type = cache, compute_type
-        super().__init__(engine, hop)
+        super().__init__(engine, hop, allow_pickle)
 
     def load_model(self):
-        return load_ctranslate2(self.hop.model, self.cache, self.compute_type)
+        return load_ctranslate2(self.hop.model, self.cache, self.compute_type, self.allow_pickle)
 
     def translate(self, texts: list[str], max_new_tokens: int) -> list[str]:
         sources = [self.tokenizer.convert_ids_to_tokens(ids) for ids in self.input_ids(texts)]
@@ -252,17 +252,21 @@ def converted_folder(model: str, cache: Path, compute_type: str) -> Path:
     return cache / f"{slug}-{model_identity(model)[:16]}-{compute_type}"
 
 
-def load_ctranslate2(model: str, cache: Path, compute_type: str):
+def load_ctranslate2(model: str, cache: Path, compute_type: str, allow_pickle: bool = False):
     """A CTranslate2 translator for `model`, converted into `cache` once (atomically) and reused."""
     import ctranslate2
     from ctranslate2.converters import TransformersConverter
+
+    class Converter(TransformersConverter):
+        def load_model(self, model_class, model_name_or_path, **kwargs):
+            return pretrained(model_class, model_name_or_path, allow_pickle, **kwargs)
 
     folder = converted_folder(model, cache, compute_type)
     if not (folder / "model.bin").exists():
         with atomic_path(folder) as tmp:
             # "default" keeps the weights' own type; the compute type can still change at load time.
             quantization = None if compute_type == "default" else compute_type
-            TransformersConverter(model).convert(str(tmp), quantization=quantization, force=True)
+            Converter(model).convert(str(tmp), quantization=quantization, force=True)
     # As many threads as torch uses, so that the two backends compare on equal terms.
     threads = torch.get_num_threads()
     return ctranslate2.Translator(
@@ -273,14 +277,14 @@ def load_ctranslate2(model: str, cache: Path, compute_type: str):
 class CausalTranslator:
     """A causal LM asked to translate in a chat turn (TowerInstruct's prompt by default)."""
 
-    def __init__(self, hop: Hop, prompt: str, trust_remote_code: bool = False):
+    def __init__(self, hop: Hop, prompt: str, trust_remote_code: bool = False, allow_pickle: bool = False):
         from stages.core.models import load_causal_lm
 
         self.hop, self.prompt = hop, prompt
         self.tokenizer = load_tokenizer(hop.model, trust_remote_code)
         if not self.tokenizer.chat_template:
             self.tokenizer.chat_template = CHATML_TEMPLATE
-        self.model = load_causal_lm(hop.model, trust_remote_code)
+        self.model = load_causal_lm(hop.model, trust_remote_code, allow_pickle=allow_pickle)
 
     def prompts(self, texts: list[str]) -> list[str]:
         src, tgt = language_label(self.hop.src), language_label(self.hop.tgt)
@@ -312,9 +316,11 @@ def language_label(code: str) -> str:
     return LANGUAGES[code][0] if code in LANGUAGES else code
 
 
-def load_translator(config, hop: Hop, ct2_cache: Path, trust_remote_code: bool = False):
+def load_translator(
+    config, hop: Hop, ct2_cache: Path, trust_remote_code: bool = False, allow_pickle: bool = False
+):
     if config.engine == "llm":
-        return CausalTranslator(hop, config.prompt, trust_remote_code)
+        return CausalTranslator(hop, config.prompt, trust_remote_code, allow_pickle)
     if config.backend == "ctranslate2":
-        return CTranslate2Translator(config.engine, hop, ct2_cache, config.ct2_compute_type)
-    return Seq2SeqTranslator(config.engine, hop)
+        return CTranslate2Translator(config.engine, hop, ct2_cache, config.ct2_compute_type, allow_pickle)
+    return Seq2SeqTranslator(config.engine, hop, allow_pickle)

@@ -107,14 +107,20 @@ def encode(tokenizer, prompts: list[str], templated: bool, tensors: bool = True)
 
 
 def generate_batch(
-    model, tokenizer, prompts: list[str], generation: Generation, templated: bool
+    model,
+    tokenizer,
+    prompts: list[str],
+    generation: Generation,
+    templated: bool,
+    max_seconds: float | None = None,
 ) -> list[str]:
-    """The decoded new tokens of each prompt of one (left-padded) batch."""
+    """The decoded new tokens of each prompt of one (left-padded) batch; `max_seconds` ends it early."""
     import torch
 
     encoded = encode(tokenizer, prompts, templated).to(model.device)
+    kwargs = generate_kwargs(generation, model, tokenizer)
     with torch.inference_mode():
-        generated = model.generate(**encoded, **generate_kwargs(generation, model, tokenizer))
+        generated = model.generate(**encoded, **kwargs, max_time=max_seconds)
     new_tokens = generated[:, encoded["input_ids"].shape[1] :]
     return tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
 
@@ -168,19 +174,21 @@ def stream(
     templated: bool,
     seed: int | None = None,
     stop: Event | None = None,
+    max_seconds: float | None = None,
 ) -> Iterator[str]:
     """The new text, piece by piece, while the model generates it in a background thread.
 
     Beam search cannot stream (transformers' streamers take one sequence): with several beams the reply
     comes as one piece. Generation stops early when `stop` is set or the caller closes the iterator (Ctrl-C
-    in the terminal, a browser that went away); closing returns once the model is free again.
+    in the terminal, a browser that went away); closing returns once the model is free again. It also
+    stops after `max_seconds` of generation.
     """
     import torch
 
     if generation.num_beams > 1:
         if seed is not None:
             torch.manual_seed(seed)
-        yield generate_batch(model, tokenizer, [prompt], generation, templated)[0]
+        yield generate_batch(model, tokenizer, [prompt], generation, templated, max_seconds)[0]
         return
     from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
@@ -203,6 +211,7 @@ def stream(
                 **encoded,
                 streamer=streamer,
                 stopping_criteria=StoppingCriteriaList([Stopped()]),
+                max_time=max_seconds,
                 **generate_kwargs(generation, model, tokenizer),
             )
         except BaseException as error:  # noqa: B036 - re-raised in the caller's thread below

@@ -1,6 +1,7 @@
 """Reading and writing the pipeline's files: JSON Lines with located errors, atomic outputs."""
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -83,6 +84,40 @@ def download_target(url: str) -> Path:
     return target
 
 
+@functools.cache
+def stage_deps() -> tuple[Path, ...] | None:
+    """The resolved deps of the DVC stage this process runs for (DVC names it in DVC_STAGE), as DVC reads
+    them from dvc.yaml; None outside DVC, or where DVC cannot say (the check is advice, never a failure)."""
+    stage = os.environ.get("DVC_STAGE")
+    if not stage:
+        return None
+    try:
+        from dvc.repo import Repo
+
+        with Repo(os.getcwd()) as repo:
+            [resolved] = repo.stage.collect(stage)
+            return tuple(Path(dep.fs_path).resolve() for dep in resolved.deps)
+    except Exception:  # noqa: BLE001 - any DVC trouble only skips the advice
+        return None
+
+
+@functools.cache
+def tracked_input(path: str | Path) -> Path:
+    """`path`, after a warning if the running DVC stage does not list it (or a folder above it) in its
+    deps: DVC would not rerun the stage when the file changes, and would restore old results from its
+    run cache."""
+    deps = stage_deps()
+    resolved = Path(path).resolve()
+    if deps is not None and not any(dep == resolved or dep in resolved.parents for dep in deps):
+        stage = os.environ["DVC_STAGE"]
+        print(
+            f"{stage}: warning: {path} is read but is not among the stage's deps in dvc.yaml, so DVC will "
+            f"not see it change; add `- {path}` (or its folder) under stages.{stage.split('@')[0]}.deps",
+            flush=True,
+        )
+    return Path(path)
+
+
 def local_file(path: str | Path) -> Path:
     """A local path as it is; an https URL downloaded once into data/external/<host>/<path>.
 
@@ -92,7 +127,7 @@ def local_file(path: str | Path) -> Path:
     if not is_url(path):
         if not Path(path).is_file():
             raise InputError(path, "file not found")
-        return Path(path)
+        return tracked_input(path)
     from urllib.request import urlopen
 
     try:

@@ -24,6 +24,35 @@ def adapter_base(adapter_path: str) -> str:
     return config["base_model_name_or_path"]
 
 
+PICKLE_KEY = "base.allow_pickle_weights"
+PICKLED = ("pytorch_model*.bin", "adapter_model.bin", "*.pt", "*.pth")
+
+
+def pretrained(loader, name_or_path: str, allow_pickle: bool = False, **kwargs):
+    """`loader.from_pretrained(name_or_path, **kwargs)` reading safetensors weights only, unless pickle
+    weights (`.bin`) are allowed: unpickling can run code, and torch's `weights_only` guard is then all
+    that stops it. Every model this project loads comes through here."""
+    if allow_pickle:
+        return loader.from_pretrained(name_or_path, **kwargs)
+    from .io import InputError
+
+    folder = Path(name_or_path)
+    if folder.is_dir() and not any(folder.glob("*.safetensors")):
+        pickled = sorted(path.name for pattern in PICKLED for path in folder.glob(pattern))
+        if pickled:
+            raise InputError(
+                str(folder),
+                f"{pickled[0]}: pickle weights are not loaded; convert them to safetensors "
+                f"(save_pretrained(..., safe_serialization=True)) or set {PICKLE_KEY}: true",
+            )
+    try:
+        return loader.from_pretrained(name_or_path, use_safetensors=True, **kwargs)
+    except OSError as error:
+        if "safetensors" not in str(error):
+            raise
+        raise InputError(name_or_path, f"no safetensors weights; {PICKLE_KEY}: true loads .bin") from None
+
+
 def has_tokenizer(folder: str) -> bool:
     return any((Path(folder) / name).exists() for name in ("tokenizer.json", "tokenizer_config.json"))
 
@@ -44,19 +73,16 @@ def load_tokenizer(name_or_path: str, trust_remote_code: bool = False, padding_s
     return tokenizer
 
 
-def load_causal_lm(name_or_path: str, trust_remote_code: bool = False, dtype: str = "auto"):
+def load_causal_lm(
+    name_or_path: str, trust_remote_code: bool = False, dtype: str = "auto", allow_pickle: bool = False
+):
     """A model ready for generation; a PEFT adapter folder is loaded on its base model."""
-    from transformers import AutoModelForCausalLM
-
     torch_dtype = torch.float32 if dtype == "auto" and device().type == "cpu" else dtype
     if is_adapter(name_or_path):
-        from peft import AutoPeftModelForCausalLM
-
-        model = AutoPeftModelForCausalLM.from_pretrained(
-            name_or_path, dtype=torch_dtype, trust_remote_code=trust_remote_code
-        )
+        from peft import AutoPeftModelForCausalLM as loader
     else:
-        model = AutoModelForCausalLM.from_pretrained(
-            name_or_path, dtype=torch_dtype, trust_remote_code=trust_remote_code
-        )
+        from transformers import AutoModelForCausalLM as loader
+    model = pretrained(
+        loader, name_or_path, allow_pickle, dtype=torch_dtype, trust_remote_code=trust_remote_code
+    )
     return model.to(device()).eval()

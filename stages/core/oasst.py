@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from stages.core.datasources import load_hf_dataset
-from stages.core.io import InputError, iter_jsonl
+from stages.core.io import InputError, iter_jsonl, tracked_input
 
 REQUIRED = ("message_id", "parent_id", "text", "role", "lang", "message_tree_id")
 ROLES = ("prompter", "assistant")
@@ -164,6 +164,8 @@ def check_acyclic(source: str, rows: list[tuple[Where, dict]]) -> None:
 
 def rows_of(source: str, split: str) -> list[tuple[Where, dict]]:
     path = Path(source)
+    if path.exists():
+        tracked_input(path)
     if path.is_dir():
         return dataset_rows(source, split)
     if path.name.endswith((".jsonl", ".jsonl.gz")):

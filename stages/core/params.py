@@ -38,6 +38,9 @@ class Base(Group):
     seed: int = 42
     model: str  # hub id or local path of the base causal LM
     trust_remote_code: bool = False
+    allow_pickle_weights: bool = (
+        False  # .bin weights (pickle) are refused unless true; safetensors always load
+    )
     prompt_format: Literal["alpaca", "chat"] = "alpaca"
     target_lang: str  # the chat language: OASST and Alpaca are translated into it
 

@@ -1,7 +1,10 @@
 """MLflow: one store per repository, shared by workspace, queued and temporary `dvc exp` runs."""
 
+import fcntl
 import os
+import socket
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,24 +45,82 @@ def git_revision(cwd: Path) -> str:
 
 
 def run_tags() -> dict[str, str]:
-    """What lines a run up with its DVC experiment and its code."""
+    """What lines a run up with its DVC experiment and its code, and the process that records it (so that a
+    run its process left `RUNNING` when it was killed can be told apart from one still running)."""
     return {
         "dvc.exp_name": os.environ.get("DVC_EXP_NAME", "workspace"),
         "dvc.baseline_rev": os.environ.get("DVC_EXP_BASELINE_REV", ""),
         "git.revision": git_revision(Path.cwd()),
+        "process.host": socket.gethostname(),
+        "process.pid": str(os.getpid()),
     }
 
 
-def log_run(params: dict[str, Any], metrics: dict[str, float], artifacts: list[Path]) -> str:
-    """Record one pipeline run; returns its run id. Weights are never logged."""
+@contextmanager
+def store_lock():
+    """One process at a time: MLflow builds a new sqlite store's tables on first use, and processes doing
+    it at once crash (`duplicate column name`): `dvc queue start -j 2` on a fresh clone, say."""
+    path = repo_root() / ".mlflow.lock"
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def end_orphaned_runs(experiment_id: str) -> list[str]:
+    """Runs left `RUNNING` by a process of this host that no longer exists, ended as `KILLED`; their ids."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient()
+    host = socket.gethostname()
+    orphans = [
+        run.info.run_id
+        for run in client.search_runs([experiment_id], "attributes.status = 'RUNNING'")
+        if run.data.tags.get("process.host") == host
+        and run.data.tags.get("process.pid", "").isdigit()
+        and not _alive(int(run.data.tags["process.pid"]))
+    ]
+    for run_id in orphans:
+        client.set_terminated(run_id, "KILLED")
+        print(f"MLflow: run {run_id} was left running by a killed process; marked KILLED")
+    return orphans
+
+
+def open_store() -> str:
+    """The project's store with its experiment, made once under the lock, orphaned runs ended; the
+    experiment's id. Every writer of MLflow runs calls it first."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     import mlflow
 
     mlflow.set_tracking_uri(tracking_uri())
-    if mlflow.get_experiment_by_name(EXPERIMENT) is None:
-        artifact_root = (repo_root() / "mlartifacts").as_uri()
-        mlflow.create_experiment(EXPERIMENT, artifact_location=artifact_root)
-    mlflow.set_experiment(EXPERIMENT)
+    with store_lock():
+        experiment = mlflow.get_experiment_by_name(EXPERIMENT)
+        if experiment is None:
+            artifact_root = (repo_root() / "mlartifacts").as_uri()
+            experiment_id = mlflow.create_experiment(EXPERIMENT, artifact_location=artifact_root)
+        else:
+            experiment_id = experiment.experiment_id
+        end_orphaned_runs(experiment_id)
+    return experiment_id
+
+
+def log_run(params: dict[str, Any], metrics: dict[str, float], artifacts: list[Path]) -> str:
+    """Record one pipeline run; returns its run id. Weights are never logged."""
+    import mlflow
+
+    mlflow.set_experiment(experiment_id=open_store())
     tags = run_tags()
     with mlflow.start_run(run_name=tags["dvc.exp_name"], tags=tags) as run:
         flat = {key: str(value)[:6000] for key, value in flatten(params).items()}

@@ -8,8 +8,9 @@ import resource
 import torch
 
 from .io import InputError
+from .models import pretrained
 from .params import PARAMS_FILE
-from .tracking import EXPERIMENT, repo_root, run_tags, tracking_uri
+from .tracking import EXPERIMENT, open_store, run_tags
 
 # ParroT's LoRA (its deepspeed LoRA recipe) and LLaMa2lang's (finetune.py, PEFT's default q/v modules).
 LORA_PRESETS = {
@@ -76,7 +77,7 @@ def compute_dtype(precision: str) -> torch.dtype:
     return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(resolved_precision(precision), torch.float32)
 
 
-def load_model(name_or_path: str, config, group: str, trust_remote_code: bool):
+def load_model(name_or_path: str, config, group: str, trust_remote_code: bool, allow_pickle: bool = False):
     """The model to train: fp32 master weights (bf16/fp16 run as mixed precision); for qlora, 4-bit NF4
     with double quantisation, prepared for k-bit training."""
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
@@ -97,8 +98,10 @@ def load_model(name_or_path: str, config, group: str, trust_remote_code: bool):
         )
         if torch.cuda.is_available():
             kwargs["device_map"] = {"": int(os.environ.get("LOCAL_RANK", 0))}
-    model = AutoModelForCausalLM.from_pretrained(
+    model = pretrained(
+        AutoModelForCausalLM,
         name_or_path,
+        allow_pickle,
         trust_remote_code=trust_remote_code,
         dtype=torch.float32,
         attn_implementation=config.attn_implementation,
@@ -165,12 +168,18 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def merge_adapter(adapter: str | os.PathLike, target: str | os.PathLike, trust_remote_code: bool) -> None:
+def merge_adapter(
+    adapter: str | os.PathLike, target: str | os.PathLike, trust_remote_code: bool, allow_pickle: bool = False
+) -> None:
     """The adapter merged into an unquantised copy of its base: a plain model for tools without PEFT."""
     from peft import AutoPeftModelForCausalLM
 
-    model = AutoPeftModelForCausalLM.from_pretrained(
-        adapter, dtype=torch.float32, trust_remote_code=trust_remote_code
+    model = pretrained(
+        AutoPeftModelForCausalLM,
+        str(adapter),
+        allow_pickle,
+        dtype=torch.float32,
+        trust_remote_code=trust_remote_code,
     )
     model.merge_and_unload().save_pretrained(target, safe_serialization=True)
 
@@ -186,13 +195,8 @@ def mlflow_reporting(enabled: bool, stage: str) -> list[str]:
     """report_to for a Trainer: MLflow, pointed at the project's store and tagged like its runs."""
     if not enabled:
         return []
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    import mlflow
-
-    # The callback uses this store (not an environment variable: that would outlive this run's folder).
-    mlflow.set_tracking_uri(tracking_uri())
-    if mlflow.get_experiment_by_name(EXPERIMENT) is None:
-        mlflow.create_experiment(EXPERIMENT, artifact_location=(repo_root() / "mlartifacts").as_uri())
+    # The callback uses this store (set in-process: an environment variable would outlive this run's folder).
+    open_store()
     os.environ["MLFLOW_EXPERIMENT_NAME"] = EXPERIMENT
     os.environ["MLFLOW_TAGS"] = json.dumps(run_tags() | {"stage": stage})
     os.environ["HF_MLFLOW_LOG_ARTIFACTS"] = "false"  # weights are never logged

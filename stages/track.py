@@ -1,0 +1,42 @@
+"""track: one MLflow run per pipeline run — every parameter and every score — tagged with its experiment.
+
+Reads params.yaml and reports/metrics.json (testset -> model -> hint -> metric); logs the figures as
+`metric.testset.model.hint`, the parameters flattened (`sft.learning_rate`), reports/scores.md and the
+metrics file as artifacts; writes the run's id to reports/mlflow_run.json.
+
+A stage of its own, with a `persist` output: DVC never restores such a stage from its run cache, so an
+experiment whose scores all come from the cache (a setting tried before) still gets its run.
+"""
+
+import json
+from pathlib import Path
+
+from stages.core.io import write_json
+from stages.core.params import load_raw
+from stages.core.tracking import log_run
+
+METRICS = Path("reports/metrics.json")
+TABLE = Path("reports/scores.md")
+RUN = Path("reports/mlflow_run.json")
+
+
+def flat_metrics(metrics: dict) -> dict[str, float]:
+    """MLflow names `metric.testset.model.hint`, so runs line up in the compare view."""
+    return {
+        f"{metric}.{testset}.{model}.{hint}": value
+        for testset, models in metrics.items()
+        for model, hints in models.items()
+        for hint, values in hints.items()
+        for metric, value in values.items()
+    }
+
+
+def main() -> None:
+    metrics = json.loads(METRICS.read_text(encoding="utf-8"))
+    run_id = log_run(load_raw(), flat_metrics(metrics), [TABLE, METRICS])
+    write_json(RUN, {"run_id": run_id})
+    print(f"track: MLflow run {run_id}")
+
+
+if __name__ == "__main__":
+    main()
