@@ -101,7 +101,7 @@ def test_no_worker_outlives_a_killed_stage_or_writes_after_it(setup, tmp_path, t
 
     os.killpg(stage.pid, signal.SIGKILL)
     stage.wait()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60  # a loaded machine is slow to deliver the signals and reap
     while _marked(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     survivors = _marked(marker)

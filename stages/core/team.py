@@ -12,8 +12,6 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-import torch.distributed as dist
-
 
 @dataclass(frozen=True)
 class Team:
@@ -30,18 +28,24 @@ class Team:
 
     def barrier(self) -> None:
         if self.size > 1:
+            import torch.distributed as dist
+
             dist.barrier()
 
     def gather(self, part: Any) -> list[Any] | None:
         """Every process's `part`, in rank order, on process 0 (None elsewhere)."""
         if self.size == 1:
             return [part]
+        import torch.distributed as dist
+
         parts = [None] * self.size if self.leader else None
         dist.gather_object(part, parts, dst=0)
         return parts
 
     def leave(self) -> None:
         """Tear the process group down once the work is shared out (torch warns at exit otherwise)."""
+        import torch.distributed as dist
+
         if self.size > 1 and dist.is_initialized():
             dist.destroy_process_group()
 
@@ -57,6 +61,8 @@ def this_process() -> Team:
 
 def join_team() -> Team:
     """This process's place among those the launcher started, its process group joined; alone otherwise."""
+    import torch.distributed as dist
+
     team = this_process()
     if team.size > 1 and not dist.is_initialized():
         dist.init_process_group("gloo")
@@ -138,7 +144,7 @@ def follow_the_stage() -> None:
 
 
 if is_worker():
-    # at import, before the stage reads or writes anything
+    # at import (the `stages` package imports this module first), before the stage reads or writes anything
     follow_the_stage()
 
 
