@@ -320,3 +320,20 @@ def test_an_engine_that_lacks_a_language_is_refused_up_front(tmp_path):
     with pytest.raises(LookupError, match="M2M-100 does not know language 'eu'"):
         model_code("m2m100", "eu")  # a source language met in the data
     assert model_code("madlad", "eu") == "eu" and model_code("nllb", "eu") == "eus_Latn"
+
+
+def test_ctranslate2_agrees_where_the_model_is_unsure(trained_marian, tmp_path):
+    """The decoder starts from `<pad>`, whose embedding row stays zero as in OPUS-MT models: CTranslate2
+    (which drops the row and starts from a zero vector) and Transformers then decode alike, also on
+    sentences the model never saw, where a different start changes the output."""
+    hop = Hop(str(trained_marian), "en", "de")
+    reference = Seq2SeqTranslator("opus-mt", hop)
+    pad = reference.tokenizer.pad_token_id
+    assert not reference.model.get_input_embeddings().weight[pad].any()
+    unseen = [" ".join(reversed(text.rstrip(".").split())) + "." for text in EN]
+    unseen += [f"{a.rstrip('.')} and {b.lower()}" for a, b in zip(EN, EN[1:], strict=False)]
+    fast = CTranslate2Translator("opus-mt", hop, tmp_path / "ct2", "default")
+    assert fast.translate(unseen, 20) == reference.translate(unseen, 20)
+    # At the length cap Transformers puts the forced EOS in place of the last token: the same text
+    for cap in (2, 3):
+        assert fast.translate(EN + unseen, cap) == reference.translate(EN + unseen, cap)

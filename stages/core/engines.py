@@ -226,8 +226,14 @@ class CTranslate2Translator(Seq2SeqTranslator):
     """The same seq2seq model converted to CTranslate2, which decodes several times faster on CPU."""
 
     def __init__(self, engine: str, hop: Hop, cache: Path, compute_type: str, allow_pickle: bool = False):
+        from transformers import GenerationConfig
+
         self.cache, self.compute_type = cache, compute_type
         super().__init__(engine, hop, allow_pickle)
+        # With a forced EOS (OPUS-MT has one), Transformers ends a translation that reaches the length cap
+        # with EOS in place of its last token; CTranslate2 has no such option, so it stops one token sooner.
+        forced_eos = GenerationConfig.from_pretrained(hop.model).forced_eos_token_id is not None
+        self.cap_offset = 1 if forced_eos else 0
 
     def load_model(self):
         return load_ctranslate2(self.hop.model, self.cache, self.compute_type, self.allow_pickle)
@@ -240,7 +246,7 @@ class CTranslate2Translator(Seq2SeqTranslator):
             sources,
             target_prefix=prefix,
             beam_size=1,
-            max_decoding_length=max_new_tokens,
+            max_decoding_length=max_new_tokens - self.cap_offset,
             max_batch_size=len(texts),
         )
         hypotheses = [self.tokenizer.convert_tokens_to_ids(result.hypotheses[0]) for result in results]
