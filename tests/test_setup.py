@@ -48,8 +48,9 @@ def test_the_locks_hold_the_pins_of_requirements_in():
 
 
 def test_set_up_installs_only_with_hashes():
-    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    installs = [line for line in makefile.splitlines() if re.search(r"(pip|uv pip) install .*-r ", line)]
+    makefile = re.sub(r"\\\n\s*", " ", (ROOT / "Makefile").read_text(encoding="utf-8"))  # joined lines
+    commands = [part for line in makefile.splitlines() for part in line.split(";")]
+    installs = [part for part in commands if re.search(r"(pip|uv pip) install .*-r ", part)]
     assert len(installs) == 3 and all("--require-hashes" in line for line in installs), installs
 
 
