@@ -121,7 +121,8 @@ def die_with_parent(signal_number: int = signal.SIGTERM) -> None:
     libc.prctl(pr_set_pdeathsig, signal_number)
 
 
-def _alive(pid: int) -> bool:
+def is_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (one of another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -139,7 +140,7 @@ def follow_the_stage() -> None:
     """
     die_with_parent(signal.SIGKILL)
     stage = os.environ.get(LAUNCHED, "")
-    if stage.isdigit() and not _alive(int(stage)):  # it died before the signal was armed
+    if stage.isdigit() and not is_alive(int(stage)):  # it died before the signal was armed
         os.kill(os.getpid(), signal.SIGKILL)
 
 

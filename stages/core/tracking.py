@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .team import is_alive
+
 EXPERIMENT = "lingtune"
 
 
@@ -69,16 +71,6 @@ def store_lock():
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def end_orphaned_runs(experiment_id: str) -> list[str]:
     """Runs left `RUNNING` by a process of this host that no longer exists, ended as `KILLED`; their ids."""
     from mlflow.tracking import MlflowClient
@@ -90,7 +82,7 @@ def end_orphaned_runs(experiment_id: str) -> list[str]:
         for run in client.search_runs([experiment_id], "attributes.status = 'RUNNING'")
         if run.data.tags.get("process.host") == host
         and run.data.tags.get("process.pid", "").isdigit()
-        and not _alive(int(run.data.tags["process.pid"]))
+        and not is_alive(int(run.data.tags["process.pid"]))
     ]
     for run_id in orphans:
         client.set_terminated(run_id, "KILLED")
