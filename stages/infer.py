@@ -129,7 +129,15 @@ def hypotheses(
     """The test set's hypothesis records (on process 0; None on the others)."""
     sources, refs = read_test_set(name, spec)
     prompts = [
-        translation_prompt(tokenizer, src, spec.src_lang, spec.tgt_lang, hint, params.base.prompt_format)
+        translation_prompt(
+            tokenizer,
+            src,
+            spec.src_lang,
+            spec.tgt_lang,
+            hint,
+            params.base.prompt_format,
+            params.infer.template,
+        )
         for src in sources
     ]
     raws = generate_all(
@@ -179,7 +187,9 @@ def main() -> None:
         for name, spec in params.infer.testsets.items():
             records = hypotheses(name, spec, args.model, args.hint, tokenizer, model, params, team)
             write_jsonl(tmp / f"{name}.jsonl", records)
-            write_text(tmp / f"{name}.hyp", "".join(r["hyp"] + "\n" for r in records))
+            # One hypothesis a line: line breaks kept by `postprocess: xllm` become spaces here (as
+            # sacreBLEU's tokenizers read them); the .jsonl keeps them.
+            write_text(tmp / f"{name}.hyp", "".join(r["hyp"].replace("\n", " ") + "\n" for r in records))
             count += len(records)
         config = params.infer
         settings = {
@@ -188,6 +198,7 @@ def main() -> None:
             "preset": config.preset,
             "batch_tokens": config.batch_tokens,
             "postprocess": config.postprocess,
+            "template": config.template,
             **asdict(generation_settings(config)),
         }
         write_text(tmp / "settings.json", dumps(settings) + "\n")

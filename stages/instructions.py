@@ -8,7 +8,10 @@
   be" and the annotated target (its `<v>` span kept) as output; an error-free rating (no-error or only
   Neutral rows) gives one record with the no-error hint and the clean target;
 - preference: translations of one source whose MQM scores differ by >= min_gap, output
-  `<p>{better}</p> rather than <p>{worse}</p>` under the hint "We prefer to translate it to".
+  `<p>{better}</p> rather than <p>{worse}</p>` under the hint "We prefer to translate it to";
+- InstructMT's COMET-score variants (`comet`): system translations rated by COMET (the project's COMET
+  path) give an error-hint record each, its severity from the score, and preference pairs of systems at
+  least `comet_min_gap` apart.
 
 Every record is also written to parrot.jsonl as ParroT's training file: `{text, prefix}` with the
 output plus `eos` as text and the Alpaca prompt as prefix.
@@ -18,10 +21,11 @@ import itertools
 import random
 from collections import defaultdict, deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from stages.core.io import InputError, atomic_path, read_jsonl, read_lines, write_jsonl
-from stages.core.params import PARAMS_FILE, MqmFile, load_params
+from stages.core.params import PARAMS_FILE, CometFile, MqmFile, load_params
 from stages.core.prompts import HINTS, alpaca_prompt, render_instruction, with_hint
 
 PAIRS_DIR = Path("data/pairs")
@@ -113,7 +117,7 @@ def translation_record(
         "output": tgt,
         "task": "translation",
         "source": f"translation_{src_lang}-{tgt_lang}",
-    }
+    } | ({"corpus": pair["corpus"]} if pair.get("corpus") else {})
 
 
 def parrot_translation_records(
@@ -203,6 +207,23 @@ def segment_scores(rows: list[dict]) -> dict[tuple[str, str], float]:
     return {key: -sum(weights) / len(weights) for key, weights in per_rater.items()}
 
 
+@dataclass(frozen=True)
+class Rated:
+    """Systems' translations of one input's segments with a score each (higher is better): from MQM
+    annotations or COMET. `kind` (mqm, comet) names the records' source; `name` their ids."""
+
+    kind: str
+    name: str
+    sources: dict[str, str]  # segment -> source
+    texts: dict[str, dict[str, str]]  # segment -> system -> its translation, systems in input order
+    scores: dict[tuple[str, str], float]  # (system, segment) -> score
+
+
+def mqm_rated(rows: list[dict], spec: MqmFile) -> Rated:
+    sources = {row["seg_id"]: row["source"] for row in rows}
+    return Rated("mqm", f"mqm:{Path(spec.path).name}", sources, majority_texts(rows), segment_scores(rows))
+
+
 def error_hint_records(rows: list[dict], spec: MqmFile, instruction: Callable[[], str]) -> list[dict]:
     records = []
     for (system, seg, rater), rating in ratings(rows).items():
@@ -222,7 +243,9 @@ def error_hint_records(rows: list[dict], spec: MqmFile, instruction: Callable[[]
     return records
 
 
-def _hint_record(record_id: str, instruction: str, row: dict, hint: str, output: str) -> dict:
+def _hint_record(
+    record_id: str, instruction: str, row: dict, hint: str, output: str, kind: str = "mqm"
+) -> dict:
     return {
         "id": record_id,
         "instruction": instruction,
@@ -230,7 +253,7 @@ def _hint_record(record_id: str, instruction: str, row: dict, hint: str, output:
         "output": output,
         "task": "error_hint",
         "hint": hint,
-        "source": "mqm_error_hint",
+        "source": f"{kind}_error_hint",
     }
 
 
@@ -247,16 +270,14 @@ def majority_texts(rows: list[dict]) -> dict[str, dict[str, str]]:
 
 
 def preference_records(
-    rows: list[dict], spec: MqmFile, instruction: Callable[[], str], min_gap: float
+    rated: Rated, instruction: Callable[[], str], min_gap: float
 ) -> tuple[list[dict], int]:
     """Every two systems of a segment whose scores differ by >= min_gap; and how many such pairs were
     left out because both systems wrote the same text."""
-    scores = segment_scores(rows)
-    sources = {row["seg_id"]: row["source"] for row in rows}
     records, identical = [], 0
-    for seg, systems in majority_texts(rows).items():
+    for seg, systems in rated.texts.items():
         for first, second in itertools.combinations(sorted(systems), 2):
-            gap = scores[(first, seg)] - scores[(second, seg)]
+            gap = rated.scores[(first, seg)] - rated.scores[(second, seg)]
             if abs(gap) < min_gap - GAP_EPSILON:
                 continue
             better, worse = (first, second) if gap > 0 else (second, first)
@@ -265,18 +286,21 @@ def preference_records(
                 continue
             records.append(
                 _preference_record(
-                    f"mqm:{Path(spec.path).name}:{seg}:{better}>{worse}",
+                    f"{rated.name}:{seg}:{better}>{worse}",
                     instruction(),
-                    sources[seg],
+                    rated.sources[seg],
                     HINTS["preferred"],
                     systems[better],
                     systems[worse],
+                    rated.kind,
                 )
             )
     return records, identical
 
 
-def _preference_record(record_id: str, instruction: str, source: str, hint: str, better: str, worse: str):
+def _preference_record(
+    record_id: str, instruction: str, source: str, hint: str, better: str, worse: str, kind: str = "mqm"
+) -> dict:
     return {
         "id": record_id,
         "instruction": instruction,
@@ -284,8 +308,72 @@ def _preference_record(record_id: str, instruction: str, source: str, hint: str,
         "output": f"<p>{better}</p> rather than <p>{worse}</p>",
         "task": "preference",
         "hint": hint,
-        "source": "mqm_preference",
+        "source": f"{kind}_preference",
     }
+
+
+# --- COMET-rated system translations (InstructMT's convert_cometscore_to_{egi,csi}_alpaca.py) ------------
+
+
+def comet_rated(spec: CometFile, model: str) -> Rated:
+    """The systems' translations of each source line, rated by COMET in one call; segments are line
+    numbers. Every file must have the source's number of lines."""
+    from stages.core.comet import comet_scores
+
+    sources = read_lines(spec.src)
+    files = {system: read_lines(path) for system, path in spec.hyps.items()}
+    refs = read_lines(spec.ref) if spec.ref else None
+    for path, lines in [*zip(spec.hyps.values(), files.values(), strict=True), (spec.ref, refs)]:
+        if lines is not None and len(lines) != len(sources):
+            raise InputError(
+                path, f"{len(lines)} lines, but {spec.src} has {len(sources)} (instructions.comet)"
+            )
+    if not sources:
+        raise InputError(spec.src, "no segments to rate (instructions.comet)")
+    systems = list(files)
+    try:
+        _, flat = comet_scores(
+            model,
+            sources * len(systems),
+            [text for system in systems for text in files[system]],
+            None if refs is None else refs * len(systems),
+        )
+    except (FileNotFoundError, KeyError, ValueError) as error:
+        raise InputError(PARAMS_FILE, f"instructions.comet_model: {error}") from None
+    count = len(sources)
+    segments = [str(line) for line in range(1, count + 1)]
+    return Rated(
+        "comet",
+        f"comet:{Path(spec.src).name}",
+        dict(zip(segments, sources, strict=True)),
+        {seg: {system: files[system][i] for system in systems} for i, seg in enumerate(segments)},
+        {
+            (system, seg): flat[k * count + i]
+            for k, system in enumerate(systems)
+            for i, seg in enumerate(segments)
+        },
+    )
+
+
+def comet_severity(score: float, no_errors: float, minor: float) -> str:
+    """The severity an error hint names for a COMET score (InstructMT's data came with severities whose
+    derivation it does not publish; ours are two thresholds in params)."""
+    return "no" if score >= no_errors else "minor" if score >= minor else "major"
+
+
+def comet_hint_records(rated: Rated, hint_of: Callable[[str, str], tuple[str, str]]) -> list[dict]:
+    """One error-hint record per segment and system, in input order: `hint_of(seg, system)` gives the
+    instruction and hint; the source and translation stripped, as InstructMT writes them."""
+    records = []
+    for seg, systems in rated.texts.items():
+        for system, text in systems.items():
+            instruction, hint = hint_of(seg, system)
+            row = {"source": rated.sources[seg].strip()}
+            record_id = f"{rated.name}:{seg}:{system}"
+            records.append(
+                _hint_record(record_id, instruction, row, hint, respaced_marks(text.strip()), "comet")
+            )
+    return records
 
 
 # --- InstructMT's scripts (convert_mqmerror_to_egi_alpaca.py, convert_mqmscore_to_csi_alpaca.py) -----------
@@ -333,18 +421,16 @@ def instructmt_hint_records(rows: list[dict], spec: MqmFile, templates: list[tup
 
 
 def instructmt_preference_records(
-    rows: list[dict], spec: MqmFile, templates: list[tuple[str, str]], seed: int, min_gap: float
+    rated: Rated, templates: list[tuple[str, str]], seed: int, min_gap: float
 ) -> tuple[list[dict], int]:
     """Per segment whose scores span >= min_gap, the best system (the first of the best, systems in file
     order) against each other that scores >= min_gap lower and wrote another text; and the identical
     texts left out."""
-    scores = segment_scores(rows)
-    sources = {row["seg_id"]: row["source"] for row in rows}
     rng = random.Random(seed)
     records, identical = [], 0
-    for seg, systems in majority_texts(rows).items():
+    for seg, systems in rated.texts.items():
         names = list(systems)
-        rating = [scores[(name, seg)] for name in names]
+        rating = [rated.scores[(name, seg)] for name in names]
         if max(rating) - min(rating) < min_gap - GAP_EPSILON:
             continue
         best = rating.index(max(rating))
@@ -357,10 +443,16 @@ def instructmt_preference_records(
             if rating[best] - rating[index] < min_gap - GAP_EPSILON:
                 continue
             instruction, hint = templates[rng.randint(0, len(templates) - 1)]
-            record_id = f"mqm:{Path(spec.path).name}:{seg}:{names[best]}>{name}"
+            record_id = f"{rated.name}:{seg}:{names[best]}>{name}"
             records.append(
                 _preference_record(
-                    record_id, instruction, sources[seg], hint, systems[names[best]], systems[name]
+                    record_id,
+                    instruction,
+                    rated.sources[seg],
+                    hint,
+                    systems[names[best]],
+                    systems[name],
+                    rated.kind,
                 )
             )
     return records, identical
@@ -373,6 +465,45 @@ def parrot_records(records: list[dict], eos: str) -> list[dict]:
         {"text": record["output"] + eos, "prefix": alpaca_prompt(record["instruction"], record["input"])}
         for record in records
     ]
+
+
+def comet_records(
+    rated: Rated, spec: CometFile, config, templates: list[str], seed: int, rng: random.Random
+) -> tuple[list[dict], list[dict], int]:
+    """Error hints and preference pairs from COMET-rated translations, in the configured hint style:
+    InstructMT's (a wording drawn per record from its paired files, reseeded per input; the best system
+    against each other) or ours (one wording; every two systems)."""
+
+    def severity(seg: str, system: str) -> str:
+        return comet_severity(rated.scores[(system, seg)], config.comet_no_errors, config.comet_minor)
+
+    in_lang = config.instruction_lang
+    if config.hint_style == "instructmt":
+        wordings = read_paired_templates(config.hint_templates, spec.src_lang, spec.tgt_lang, in_lang)
+        draws = random.Random(seed)
+
+        def instructmt_hint(seg: str, system: str) -> tuple[str, str]:
+            instruction, hint = wordings[draws.randint(0, len(wordings) - 1)]
+            return instruction, hint.replace("[SEV] ", "").replace("[ERR]", severity(seg, system))
+
+        hints = comet_hint_records(rated, instructmt_hint)
+        pair_wordings = read_paired_templates(
+            config.preference_templates, spec.src_lang, spec.tgt_lang, in_lang
+        )
+        preferences, identical = instructmt_preference_records(
+            rated, pair_wordings, seed, config.comet_min_gap
+        )
+        return hints, preferences, identical
+
+    def instruction() -> str:
+        return render_instruction(rng.choice(templates), spec.src_lang, spec.tgt_lang, in_lang)
+
+    def our_hint(seg: str, system: str) -> tuple[str, str]:
+        return instruction(), f"A translation with {severity(seg, system)} errors could be"
+
+    hints = comet_hint_records(rated, our_hint)
+    preferences, identical = preference_records(rated, instruction, config.comet_min_gap)
+    return hints, preferences, identical
 
 
 def main() -> None:
@@ -419,13 +550,19 @@ def main() -> None:
             )
             outputs["error_hint"] += instructmt_hint_records(rows, spec, hint_templates, seed)
             preferences, identical = instructmt_preference_records(
-                rows, spec, pairs_templates, seed, config.min_gap
+                mqm_rated(rows, spec), pairs_templates, seed, config.min_gap
             )
         else:
             outputs["error_hint"] += error_hint_records(rows, spec, instruction)
-            preferences, identical = preference_records(rows, spec, instruction, config.min_gap)
+            preferences, identical = preference_records(mqm_rated(rows, spec), instruction, config.min_gap)
         outputs["preference"] += preferences
         print(f"instructions: {spec.path}: {identical} preference pairs left out, both texts identical")
+    for spec in config.comet:
+        rated = comet_rated(spec, config.comet_model)
+        hints, preferences, identical = comet_records(rated, spec, config, templates, seed, rng)
+        outputs["error_hint"] += hints
+        outputs["preference"] += preferences
+        print(f"instructions: {spec.src}: {identical} preference pairs left out, both texts identical")
     # Everything is read and built before anything is written: a bad input leaves the old outputs.
     outputs["parrot"] = parrot_records([r for task in TASKS for r in outputs[task]], config.eos)
     with atomic_path(OUT_DIR) as tmp:

@@ -2,8 +2,9 @@
 
 Each `pairs.inputs` item is read by the reader of its `format` (text, tsv, jsonl, datasets, sacrebleu);
 all readers return the same rows, so cleaning and accounting do not depend on where pairs come from.
-Writes data/pairs/<src>-<tgt>.jsonl ({id, src_lang, tgt_lang, src, tgt, doc, origin}) and
-reports/pairs.json, which accounts for every record read: kept + each filter's removals = read.
+Writes data/pairs/<src>-<tgt>.jsonl ({id, src_lang, tgt_lang, src, tgt, doc, origin}, plus `corpus` where
+the input names one) and reports/pairs.json, which accounts for every record read: kept + each filter's
+removals = read.
 Every input is read and checked before anything is written, so a bad input leaves no output.
 """
 
@@ -245,6 +246,7 @@ def clean(spec: PairFiles, excluded: set[str], params) -> tuple[list[dict], dict
                 "doc": row.doc,
                 "origin": f"{spec.path}:{row.where}",
             }
+            | ({"corpus": spec.corpus} if spec.corpus else {})
         )
     report = {"read": len(rows), "kept": len(pairs), "removed": {name: removed[name] for name in FILTERS}}
     return pairs, report

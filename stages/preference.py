@@ -3,9 +3,9 @@
 `preference.method: none` (the default) makes the stage a no-op: it writes a note in models/preference and
 `{"method": "none"}` to reports/preference.json, and trains nothing. `dpo` or `orpo` tune `preference.model`
 (models/sft by default; an adapter is merged into its base first) on data/preferences/preferences.jsonl
-(TRL's conversational prompt/chosen/rejected) in the model's chat template, with the same modes (full, lora,
-qlora), presets and launchers as `sft`. Writes models/preference (weights or
-adapter, tokenizer, generation config) and reports/preference.json.
+(TRL's conversational prompt/chosen/rejected in the model's chat template, or its standard text records),
+with the same modes (full, lora, qlora), presets and launchers as `sft`. Writes models/preference (weights
+or adapter, tokenizer, generation config) and reports/preference.json.
 """
 
 import argparse
@@ -47,8 +47,13 @@ def load_pairs(path: Path = PAIRS):
     if not records:
         raise InputError(path, "no preference pairs to train on")
     for number, record in enumerate(records, start=1):
-        if not all(isinstance(record[key], list) for key in ("prompt", "chosen", "rejected")):
-            raise InputError(path, "prompt, chosen and rejected must be lists of messages", number)
+        # TRL's conversational records (threads' default), or its standard ones: the prompt already
+        # rendered as text (threads.preference_format: text, LLaMa2lang HEAD's layout)
+        values = [record[key] for key in ("prompt", "chosen", "rejected")]
+        if not (all(isinstance(v, list) for v in values) or all(isinstance(v, str) for v in values)):
+            raise InputError(
+                path, "prompt, chosen and rejected must all be lists of messages or all be text", number
+            )
     return Dataset.from_list([{key: r[key] for key in ("prompt", "chosen", "rejected")} for r in records])
 
 

@@ -53,16 +53,23 @@ Slice = tuple[int | str | None, int | str | None]  # a str bound is a percentage
 
 @dataclass(frozen=True)
 class Part:
-    """One source of a mix and the slices to apply to its records, innermost alias first."""
+    """One source of a mix and the slices to apply to its records, innermost alias first; or, for a
+    sliced alias of several sources, those sources (`members`) joined, then sliced as one (as x-LLM's
+    alias loader slices the concatenation)."""
 
     name: str
     slices: tuple[Slice, ...] = ()
     via: str = field(default="", compare=False)  # the alias chain it came through, for messages
+    members: tuple["Part", ...] = ()
 
     @property
     def label(self) -> str:
         cuts = "".join(f"[{'' if a is None else a}:{'' if b is None else b}]" for a, b in self.slices)
         return self.name + cuts
+
+    def sources(self) -> list["Part"]:
+        """The sources it reads: itself, or its members' sources."""
+        return [leaf for member in self.members for leaf in member.sources()] if self.members else [self]
 
 
 # --- names -------------------------------------------------------------------------------------------
@@ -83,20 +90,33 @@ def parse_mix(mix: str, path: str = PARAMS_FILE, key: str = "sft_data.mix") -> l
     return parts
 
 
-def is_direction(name: str) -> bool:
-    """`translation_<src>-<tgt>` with known codes (split at any `-`: codes like pt-BR contain one)."""
+def direction_of(name: str) -> tuple[str | None, str] | None:
+    """(corpus or None, `<src>-<tgt>`) for `translation_<src>-<tgt>` or `translation_<corpus>_<src>-<tgt>`
+    (x-LLM's per-corpus sources, `translation_ncwm_en-zh`) with known codes; None for any other name.
+    Codes are split at any `-`, since codes like pt-BR contain one; a corpus name has no `_`."""
     rest = name.removeprefix("translation_")
     if rest == name:
-        return False
-    return any(is_known(rest[:i]) and is_known(rest[i + 1 :]) for i, c in enumerate(rest) if c == "-")
+        return None
+    corpus, _, languages = rest.rpartition("_")
+    if corpus and not re.fullmatch(r"[A-Za-z0-9]+", corpus):
+        return None
+    for i, c in enumerate(languages):
+        if c == "-" and is_known(languages[:i]) and is_known(languages[i + 1 :]):
+            return corpus or None, languages
+    return None
 
 
 def is_source(name: str, target_lang: str) -> bool:
-    return name in FIXED_SOURCES or name == f"alpaca_{target_lang}" or is_direction(name)
+    return name in FIXED_SOURCES or name == f"alpaca_{target_lang}" or direction_of(name) is not None
 
 
 def known_sources(target_lang: str) -> list[str]:
-    return [*FIXED_SOURCES, f"alpaca_{target_lang}", "translation_<src>-<tgt>"]
+    return [
+        *FIXED_SOURCES,
+        f"alpaca_{target_lang}",
+        "translation_<src>-<tgt>",
+        "translation_<corpus>_<src>-<tgt>",
+    ]
 
 
 def parse_aliases(raw: object, path: str, target_lang: str) -> dict[str, list[Part]]:
@@ -147,18 +167,20 @@ def expand(
             raise InputError(path, f"alias {part.name!r} refers to itself: {cycle}")
         inner = expand(aliases[part.name], aliases, path, (*chain, part.name))
         if part.slices and len(inner) > 1:
-            # Slicing a concatenation is ambiguous (per source, or the joined records?): say so.
-            raise InputError(
-                PARAMS_FILE, f"sft_data.mix: {part.label}: alias {part.name!r} names several sources"
-            )
-        expanded += [Part(p.name, p.slices + part.slices, p.via) for p in inner]
+            # x-LLM loads an alias as one data set and slices it: the slice is of the joined records.
+            expanded.append(Part(part.name, part.slices, " > ".join(chain), tuple(inner)))
+        elif len(inner) == 1:
+            only = inner[0]
+            expanded.append(Part(only.name, only.slices + part.slices, only.via, only.members))
+        else:
+            expanded += inner
     return expanded
 
 
 def resolve_mix(mix: str, aliases: dict[str, list[Part]], aliases_path: str, target_lang: str) -> list[Part]:
     """The sources a mix name stands for, in order; an unknown name lists the known ones."""
     parts = expand(parse_mix(mix), aliases, aliases_path)
-    for part in parts:
+    for part in (source for group in parts for source in group.sources()):
         if not is_source(part.name, target_lang):
             where = f" (in alias {part.via})" if part.via else ""
             known = ", ".join(known_sources(target_lang))
@@ -173,7 +195,7 @@ def resolve_mix(mix: str, aliases: dict[str, list[Part]], aliases_path: str, tar
 
 def check_counts(counts: dict[str, int], parts: list[Part]) -> None:
     """A count for a source the mix does not use is a typo, not a no-op."""
-    names = list(dict.fromkeys(p.name for p in parts))
+    names = list(dict.fromkeys(source.name for part in parts for source in part.sources()))
     for name in counts:
         if name not in names:
             raise InputError(
@@ -221,17 +243,29 @@ def source_records(name: str, inputs: Inputs, cache: dict[Path, list[dict]]) -> 
         raise InputError(
             PARAMS_FILE, "sft_data.alpaca_zh: empty, but sft_data.mix uses alpaca_zh: set it to the file"
         )
-    if is_direction(name):
+    if direction := direction_of(name):
+        corpus, languages = direction
         records = jsonl(INSTRUCTION_FILES["translation"], ALPACA_FIELDS)
-        # instructions writes `source: translation_<src>-<tgt>` on every translation record.
-        chosen = [r for r in records if r.get("source") == name]
+        # instructions writes `source: translation_<src>-<tgt>` on every translation record, and `corpus`
+        # where its pairs input names one.
+        chosen = [
+            r
+            for r in records
+            if r.get("source") == f"translation_{languages}" and corpus in (None, r.get("corpus"))
+        ]
         if not chosen:
-            found = sorted({str(r.get("source")) for r in records})
+            found = sorted({source_name(r) for r in records})
             raise InputError(
                 INSTRUCTION_FILES["translation"], f"no {name} records (found: {', '.join(found)})"
             )
         return chosen
     raise InputError(PARAMS_FILE, f"sft_data.mix: unknown source {name!r}")
+
+
+def source_name(record: dict) -> str:
+    """The most specific mix source a translation record belongs to."""
+    corpus, source = record.get("corpus"), record["source"]
+    return f"translation_{corpus}_{source.removeprefix('translation_')}" if corpus else source
 
 
 def absolute(start: int | str | None, stop: int | str | None, count: int) -> tuple[int | None, int | None]:
@@ -289,30 +323,57 @@ def take(examples: list[dict], count: int, rng: random.Random) -> list[dict]:
     return examples * (count // len(examples)) + rng.sample(examples, count % len(examples))
 
 
+def part_records(part: Part, records_of: Callable[[str], list[dict]]) -> list[tuple[str, dict]]:
+    """(source name, record) for each record of the part, after its slices; a group's members joined in
+    order before its own slices apply."""
+    if part.members:
+        joined = [item for member in part.members for item in part_records(member, records_of)]
+        return apply_slices(joined, part.slices)
+    return [(part.name, record) for record in apply_slices(records_of(part.name), part.slices)]
+
+
 def build_mix(
     parts: list[Part],
     counts: dict[str, int],
     records_of: Callable[[str], list[dict]],
     prompt_format: str,
     rng: random.Random,
+    shuffle: bool = True,
 ) -> list[dict]:
-    """Each part sliced, turned into examples and sampled, in mix order; then shuffled."""
+    """Each part sliced, turned into examples and sampled (counts are per source), in mix order; then
+    shuffled unless `shuffle` is false (x-LLM keeps its data set in mix order; the trainer's sampler
+    shuffles at training either way)."""
     mix = []
     for part in parts:
-        records = records_of(part.name)
-        examples = to_examples(part.name, apply_slices(records, part.slices), prompt_format)
-        count = counts.get(part.name, -1)
-        if count > 0 and not examples:
-            raise InputError(
-                PARAMS_FILE, f"sft_data.counts.{part.name}: {count} asked for, but {part.label} is empty"
-            )
-        chosen = take(examples, count, rng)
-        via = f" (via {part.via})" if part.via else ""
-        sliced = f", sliced from {len(records)} records" if part.slices else ""
-        print(f"sft_data: {part.label}{via}: {len(chosen)} of {len(examples)} examples{sliced}")
-        mix += chosen
-    rng.shuffle(mix)
+        items = part_records(part, records_of)
+        for source in dict.fromkeys(name for name, _ in items) if part.members else [part.name]:
+            records = [record for name, record in items if name == source]
+            examples = to_examples(source, records, prompt_format)
+            count = counts.get(source, -1)
+            if count > 0 and not examples:
+                empty = f"{part.label} holds none of it" if part.members else f"{part.label} is empty"
+                raise InputError(PARAMS_FILE, f"sft_data.counts.{source}: {count} asked for, but {empty}")
+            chosen = take(examples, count, rng)
+            via = f" (via {part.via})" if part.via else ""
+            label = f"{source} in {part.label}" if part.members else part.label
+            sliced = f", sliced from {len(records_of(source))} records" if part.slices else ""
+            print(f"sft_data: {label}{via}: {len(chosen)} of {len(examples)} examples{sliced}")
+            mix += chosen
+    if shuffle:
+        rng.shuffle(mix)
     return mix
+
+
+def split_eval(
+    mix: list[dict], share: float, shuffled: bool, rng: random.Random
+) -> tuple[list[dict], list[dict]]:
+    """(train, eval): the shuffled mix's first examples held out; an unshuffled mix keeps its order and
+    holds out a seeded sample, so the eval set is not the first source alone."""
+    size = round(len(mix) * share)
+    if shuffled:
+        return mix[size:], mix[:size]
+    held = set(rng.sample(range(len(mix)), size))
+    return [ex for i, ex in enumerate(mix) if i not in held], [ex for i, ex in enumerate(mix) if i in held]
 
 
 def main() -> None:
@@ -324,14 +385,19 @@ def main() -> None:
     check_counts(config.counts, parts)
     inputs, cache = Inputs(target_lang, params.translate.alpaca, config.alpaca_zh), {}
     mix = build_mix(
-        parts, config.counts, lambda name: source_records(name, inputs, cache), params.base.prompt_format, rng
+        parts,
+        config.counts,
+        lambda name: source_records(name, inputs, cache),
+        params.base.prompt_format,
+        rng,
+        config.shuffle,
     )
-    eval_size = round(len(mix) * config.eval_share)
+    train, held_out = split_eval(mix, config.eval_share, config.shuffle, rng)
     with atomic_path(OUT_DIR) as tmp:
         tmp.mkdir()
-        write_jsonl(tmp / "eval.jsonl", mix[:eval_size])
-        write_jsonl(tmp / "train.jsonl", mix[eval_size:])
-    print(f"sft_data: {len(mix) - eval_size} train, {eval_size} eval")
+        write_jsonl(tmp / "eval.jsonl", held_out)
+        write_jsonl(tmp / "train.jsonl", train)
+    print(f"sft_data: {len(train)} train, {len(held_out)} eval")
 
 
 if __name__ == "__main__":

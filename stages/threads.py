@@ -1,14 +1,16 @@
 """threads: translated OASST messages -> best-ranked chat threads and DPO/ORPO preference pairs.
 
-From each root prompt the thread follows the best-ranked reply at every level (rank 0 is best; unranked
-replies come after ranked ones; ties go to the earlier message id), and ends on an assistant turn; with
+From each root prompt (in input order) the thread follows the best-ranked reply at every level (rank 0 is
+best; unranked replies come after ranked ones; ties go to the earlier message id), and ends on an
+assistant turn (`end_on_assistant: false` keeps trailing user turns, as LLaMa2lang HEAD does); with
 `all_paths` every root-to-leaf path becomes a thread instead. Deleted messages drop with their subtrees;
 trees outside `tree_states` and orphaned subtrees (whose parent is absent) are skipped. Every message
 that is dropped is counted in the report, by reason.
 
 Preference pairs come from every group of ranked assistant siblings in the kept trees, not only from the
 levels on the chosen thread: each group is a human ranking in its own context, and DPO conditions on the
-prompt alone, so the conversation leading to any group is a valid prompt.
+prompt alone, so the conversation leading to any group is a valid prompt. They are TRL's conversational
+records, or with `preference_format: text` LLaMa2lang HEAD's: the prompt as the chat template's text.
 """
 
 from collections import defaultdict, deque
@@ -54,27 +56,30 @@ def subtree(head: dict, children: dict) -> list[dict]:
     return found
 
 
-def best_path(root: dict, children: dict) -> list[dict]:
+def best_path(root: dict, children: dict, end_on_assistant: bool = True) -> list[dict]:
     """Root prompt, then the best live reply at each level, cut back to end on an assistant turn."""
     path = [root]
     while replies := live_replies(path[-1], children):
         path.append(replies[0])
-    while path and path[-1]["role"] != "assistant":
+    while end_on_assistant and path and path[-1]["role"] != "assistant":
         path.pop()
     return path
 
 
-def every_path(root: dict, children: dict) -> list[list[dict]]:
+def every_path(root: dict, children: dict, end_on_assistant: bool = True) -> list[list[dict]]:
     """Each root-to-leaf path through live messages, cut back to its last assistant turn.
 
     A path that ends inside a longer one (its assistant has assistant turns below it) is not repeated,
-    so the threads end on the assistant turns with no assistant turn below them.
+    so the threads end on the assistant turns with no assistant turn below them. Without the cut, each
+    root-to-leaf path whole.
     """
     visits, pending = [], [[root]]
     while pending:  # depth first, best reply first; no recursion, so any depth works
         path = pending.pop()
         visits.append(path)
         pending += [[*path, reply] for reply in reversed(live_replies(path[-1], children))]
+    if not end_on_assistant:
+        return [path for path in visits if not live_replies(path[-1], children)]
     holds_assistant: dict[str, bool] = {}
     for path in reversed(visits):  # children before their parents
         below = any(holds_assistant[r["message_id"]] for r in live_replies(path[-1], children))
@@ -96,6 +101,34 @@ def with_system(chat: list[dict], system_prompt: str) -> list[dict]:
 
 
 TEXT_TEMPLATES = ("llama2_v0.2", "llama2_v0.3")  # LLaMa2lang's create_thread_prompts.py, by tag
+
+
+def head_text(tokenizer, chat: list[dict], system_prompt: str) -> str:
+    """LLaMa2lang HEAD's thread text (threads/finetune_prompts.py): the thread rendered by the chat template,
+    after a system turn that is always there (empty when there is no system prompt)."""
+    from stages.core.prompts import chat_text
+
+    turns = [m for m in chat if m["role"] != "system"]
+    return chat_text(tokenizer, [{"role": "system", "content": system_prompt}, *turns])
+
+
+def text_preference(tokenizer, pair: dict, system_prompt: str) -> dict:
+    """A pair as LLaMa2lang HEAD's threads/finetune_prompts_dpo.py writes it: the prompt rendered by the chat
+    template after a system turn that is always there, its BOS cut off (the trainer's tokenizer adds it
+    again); chosen and rejected as plain text. HEAD renders without the generation prompt, which only
+    templates with an assistant header (Llama 3) write: ours ends with it, so the reply follows it as at
+    training."""
+    from stages.core.prompts import chat_text
+
+    turns = [m for m in pair["prompt"] if m["role"] != "system"]
+    prompt = chat_text(tokenizer, [{"role": "system", "content": system_prompt}, *turns], True)
+    bos = tokenizer.bos_token or ""
+    return {
+        "id": pair["id"],
+        "prompt": prompt[len(bos) :] if bos and prompt.startswith(bos) else prompt,
+        "chosen": pair["chosen"][0]["content"],
+        "rejected": pair["rejected"][0]["content"],
+    }
 
 
 def llama2_text(chat: list[dict], system_prompt: str, version: str = "llama2_v0.2") -> str:
@@ -174,8 +207,11 @@ def build(
     system_prompt: str,
     all_paths: bool = False,
     text_template: str = "none",
+    end_on_assistant: bool = True,
+    tokenizer=None,
 ) -> tuple[list, list, dict]:
-    """Threads, preference pairs and the counts of what was kept and dropped, from validated messages."""
+    """Threads, preference pairs (conversational) and the counts of what was kept and dropped, from
+    validated messages; `tokenizer` renders `text_template: chat`."""
     children = children_index(messages)
     ids = {m["message_id"] for m in messages}
     counts = empty_counts(messages)
@@ -184,7 +220,7 @@ def build(
             counts["orphaned_subtrees"] += 1
             counts["dropped_messages"]["orphaned"] += len(subtree(head, children))
     threads, preferences, in_threads = [], [], set()
-    for root in children.get(None, []):
+    for root in (m for m in messages if m["parent_id"] is None):  # input order, as the originals
         counts["trees"] += 1
         if root.get("tree_state", "ready_for_export") not in tree_states:
             counts["trees_skipped_state"] += 1
@@ -195,7 +231,10 @@ def build(
         if root.get("deleted"):
             paths = []
         else:
-            paths = every_path(root, children) if all_paths else [best_path(root, children)]
+            if all_paths:
+                paths = every_path(root, children, end_on_assistant)
+            else:
+                paths = [best_path(root, children, end_on_assistant)]
             paths = [path for path in paths if path]
         if not paths:
             counts["trees_without_thread"] += 1
@@ -210,6 +249,8 @@ def build(
             }
             if text_template in TEXT_TEMPLATES:
                 thread["text"] = llama2_text(chat, system_prompt, text_template)
+            elif text_template == "chat":
+                thread["text"] = head_text(tokenizer, chat, system_prompt)
             threads.append(thread)
             in_threads.update(m["message_id"] for m in path)
         preferences += preference_pairs(root, children, system_prompt)
@@ -219,11 +260,25 @@ def build(
 
 
 def main() -> None:
-    params = load_params().threads
+    params = load_params()
+    config = params.threads
     messages = read_oasst(str(MESSAGES))
+    tokenizer = None
+    if config.text_template == "chat" or config.preference_format == "text":
+        from stages.core.models import load_tokenizer
+
+        tokenizer = load_tokenizer(params.base.model, params.base.trust_remote_code)
     threads, preferences, counts = build(
-        messages, params.tree_states, params.system_prompt, params.all_paths, params.text_template
+        messages,
+        config.tree_states,
+        config.system_prompt,
+        config.all_paths,
+        config.text_template,
+        config.end_on_assistant,
+        tokenizer,
     )
+    if config.preference_format == "text":
+        preferences = [text_preference(tokenizer, pair, config.system_prompt) for pair in preferences]
     write_jsonl(THREADS, threads)
     write_jsonl(PREFERENCES, preferences)
     write_json(REPORT, counts)

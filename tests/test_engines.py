@@ -132,6 +132,126 @@ def tiny_madlad(tmp_path_factory) -> Path:
     return folder
 
 
+def _tiny_bart_sizes() -> dict:
+    return dict(
+        d_model=16,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        max_position_embeddings=64,
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny_mbart50(tmp_path_factory) -> Path:
+    """mBART-50's tokenizer class (its 52 language codes after a SentencePiece vocabulary) and model class."""
+    from transformers import MBart50Tokenizer, MBartConfig, MBartForConditionalGeneration
+
+    folder = tmp_path_factory.mktemp("mbart50")
+    # the released special_tokens_map.json names <s> as BOS; the class alone does not
+    tokenizer = MBart50Tokenizer(str(_spm(folder)), src_lang="en_XX", bos_token="<s>")
+    config = MBartConfig(
+        vocab_size=len(tokenizer),
+        **_tiny_bart_sizes(),
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id,  # as facebook/mbart-large-50-many-to-many-mmt
+        forced_eos_token_id=tokenizer.eos_token_id,
+        # keys of the released config.json that CTranslate2's converter reads
+        normalize_before=True,
+        add_final_layer_norm=True,
+        scale_embedding=True,
+        tokenizer_class="MBart50Tokenizer",
+    )
+    torch.manual_seed(0)
+    tokenizer.save_pretrained(folder)
+    MBartForConditionalGeneration(config).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny_seamless(tmp_path_factory) -> Path:
+    """SeamlessM4T v2's tokenizer class (`__xxx__` language tokens) and text-to-text model class, its
+    generation config mapping each written language to its decoder token as the released one does."""
+    from transformers import SeamlessM4TTokenizer, SeamlessM4Tv2Config, SeamlessM4Tv2ForTextToText
+
+    folder = tmp_path_factory.mktemp("seamless")
+    languages = ["eng", "deu", "cmn"]
+    tokenizer = SeamlessM4TTokenizer(
+        str(_spm(folder)), src_lang="eng", additional_special_tokens=[f"__{c}__" for c in languages]
+    )
+    sizes = _tiny_bart_sizes()
+    config = SeamlessM4Tv2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=sizes.pop("d_model"),
+        **sizes,
+        speech_encoder_layers=1,
+        speech_encoder_attention_heads=2,
+        speech_encoder_intermediate_size=32,
+        t2u_encoder_layers=1,
+        t2u_decoder_layers=1,
+        t2u_encoder_attention_heads=2,
+        t2u_decoder_attention_heads=2,
+        t2u_encoder_ffn_dim=32,
+        t2u_decoder_ffn_dim=32,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id,
+    )
+    torch.manual_seed(0)
+    model = SeamlessM4Tv2ForTextToText(config)
+    model.generation_config._from_model_config = False  # saved as its own file, as the released one
+    model.generation_config.text_decoder_lang_to_code_id = {
+        c: tokenizer.convert_tokens_to_ids(f"__{c}__") for c in languages
+    }
+    tokenizer.save_pretrained(folder)
+    model.save_pretrained(folder)
+    return folder
+
+
+def test_mbart50_reads_its_source_code_and_forces_the_target_code(tiny_mbart50, tmp_path):
+    config = _config(engine="mbart50", model=str(tiny_mbart50))
+    [hop] = route(config, "en", "zh")
+    assert (hop.src, hop.tgt) == ("en_XX", "zh_CN")
+    translator = load_translator(config, hop, Path("unused"))
+    assert type(translator.model).__name__ == "MBartForConditionalGeneration"
+    en, zh = (translator.tokenizer.convert_tokens_to_ids(code) for code in ("en_XX", "zh_CN"))
+    assert translator.tokenizer(["The dog"])["input_ids"][0][0] == en
+    generated = translator.generate(TEXTS, 6)
+    assert generated[:, 1].tolist() == [zh] * len(TEXTS)  # after the decoder start </s>
+    outputs = translator.translate(TEXTS, 6)
+    assert len(outputs) == len(TEXTS) and not any("zh_CN" in text for text in outputs)
+    fast = CTranslate2Translator("mbart50", hop, tmp_path / "ct2", "default")
+    assert fast.translate(TEXTS, 6) == outputs  # the same greedy tokens on CTranslate2
+    assert route(config, "pt-BR", "de")[0].src == "pt_XX"
+    with pytest.raises(LookupError, match="mBART-50 does not know language 'da'"):
+        route(config, "da", "de")
+
+
+def test_seamless_reads_its_source_token_and_is_told_the_target(tiny_seamless):
+    config = _config(engine="seamless", model=str(tiny_seamless))
+    [hop] = route(config, "en", "zh")
+    assert (hop.src, hop.tgt) == ("eng", "cmn")  # Mandarin: SeamlessM4T has no `zho`
+    translator = load_translator(config, hop, Path("unused"))
+    assert type(translator.model).__name__ == "SeamlessM4Tv2ForTextToText"
+    tokens = translator.tokenizer.convert_ids_to_tokens(translator.tokenizer(["The dog"])["input_ids"][0])
+    assert tokens[0] == "__eng__"
+    generated = translator.generate(TEXTS, 6)
+    assert generated[:, 1].tolist() == [translator.tokenizer.convert_tokens_to_ids("__cmn__")] * len(TEXTS)
+    outputs = translator.translate(TEXTS, 6)
+    assert len(outputs) == len(TEXTS) and not any("__" in text for text in outputs)
+    [hop] = route(config, "en", "fr")
+    with pytest.raises(LookupError, match="does not write 'fra' \\(its target languages: cmn, deu, eng\\)"):
+        load_translator(config, hop, Path("unused"))
+    with pytest.raises(ValueError, match="the seamless engine runs on transformers only"):
+        _config(engine="seamless", model=str(tiny_seamless), backend="ctranslate2")
+
+
 @pytest.fixture(scope="module")
 def trained_marian(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("marian") / "opus-mt-en-de"

@@ -1,5 +1,6 @@
 import itertools
 import json
+import random
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -44,10 +45,14 @@ def test_mqm_gives_error_hints_scores_and_preferences(in_tmp):
     clean = [r for r in hints if r["hint"] == HINTS["no_errors"]]
     assert [r["output"] for r in clean] == ["Der Hund schläft.", "Der Hund schläft."]
     assert clean[0]["input"] == "The dog sleeps.\n\n### Hint: A translation with no errors could be"
-    [preference], identical = instructions.preference_records(rows, spec, lambda: "Translate.", min_gap=1.0)
+    [preference], identical = instructions.preference_records(
+        instructions.mqm_rated(rows, spec), lambda: "Translate.", min_gap=1.0
+    )
     assert identical == 0
     assert preference["output"] == "<p>Der Hund schläft.</p> rather than <p>Der Katze schläft.</p>"
-    assert instructions.preference_records(rows, spec, lambda: "Translate.", min_gap=100) == ([], 0)
+    assert instructions.preference_records(
+        instructions.mqm_rated(rows, spec), lambda: "Translate.", min_gap=100
+    ) == ([], 0)
 
 
 def test_stage_writes_both_directions(in_tmp):
@@ -366,7 +371,9 @@ def test_shared_mqm_preference_pairs_follow_published_scores(shared_data, tsv, s
             if abs(gap) >= min_gap - 1e-5:
                 better, worse = (first, second) if gap > 0 else (second, first)
                 expected.add(f"mqm:{tsv}:{seg}:{better}>{worse}")
-    records, identical = instructions.preference_records(rows, spec, lambda: "Translate.", min_gap)
+    records, identical = instructions.preference_records(
+        instructions.mqm_rated(rows, spec), lambda: "Translate.", min_gap
+    )
     assert len(records) + identical == len(expected) and records
     assert {r["id"] for r in records} <= expected
     pairs = [
@@ -388,10 +395,50 @@ def test_two_systems_with_one_text_never_make_a_preference_pair(in_tmp):
     )
     rows = instructions.read_mqm("mqm.tsv")
     spec = instructions.MqmFile(path="mqm.tsv", src_lang="en", tgt_lang="de")
-    records, identical = instructions.preference_records(rows, spec, lambda: "T.", min_gap=1.0)
+    records, identical = instructions.preference_records(
+        instructions.mqm_rated(rows, spec), lambda: "T.", min_gap=1.0
+    )
     assert identical == 1 and [r["id"].rsplit(":", 1)[1] for r in records] == ["a>c"]
     templates = [("T.", "Better:")]
-    records, identical = instructions.instructmt_preference_records(rows, spec, templates, 0, 1.0)
+    records, identical = instructions.instructmt_preference_records(
+        instructions.mqm_rated(rows, spec), templates, 0, 1.0
+    )
     assert identical == 1 and [r["output"] for r in records] == [
         "<p>Der Hund schläft.</p> rather than <p>Die Katze schläft.</p>"
     ]
+
+
+def test_comet_rated_translations_give_our_hints_and_pairs_in_the_default_style():
+    """hint_style lingtune: ParroT's inference wording for the severity a COMET score falls in, and every two
+    systems at least comet_min_gap apart (identical texts left out and counted)."""
+    from types import SimpleNamespace
+
+    rated = instructions.Rated(
+        "comet",
+        "comet:src",
+        {"1": " Quelle "},
+        {"1": {"a": "gut", "b": "mittel", "c": "gut"}},
+        {("a", "1"): 0.9, ("b", "1"): 0.8, ("c", "1"): 0.5},
+    )
+    config = SimpleNamespace(
+        comet_no_errors=0.85,
+        comet_minor=0.75,
+        comet_min_gap=0.05,
+        instruction_lang="en",
+        hint_style="lingtune",
+    )
+    spec = SimpleNamespace(src_lang="de", tgt_lang="en")
+    hints, pairs, identical = instructions.comet_records(
+        rated, spec, config, ["Into [TGT]."], 0, random.Random(0)
+    )
+    assert [(r["input"], r["output"], r["source"]) for r in hints] == [
+        ("Quelle\n\n### Hint: A translation with no errors could be", "gut", "comet_error_hint"),
+        ("Quelle\n\n### Hint: A translation with minor errors could be", "mittel", "comet_error_hint"),
+        ("Quelle\n\n### Hint: A translation with major errors could be", "gut", "comet_error_hint"),
+    ]
+    assert [r["hint"] for r in hints] == [HINTS["no_errors"], HINTS["minor"], HINTS["major"]]
+    assert [(r["id"], r["output"]) for r in pairs] == [
+        ("comet:src:1:a>b", "<p>gut</p> rather than <p>mittel</p>"),
+        ("comet:src:1:b>c", "<p>mittel</p> rather than <p>gut</p>"),
+    ]
+    assert identical == 1 and all(r["instruction"] == "Into English." for r in hints + pairs)

@@ -76,7 +76,10 @@ def test_lora_dpo_on_an_sft_adapter_ships_its_merged_base(in_tmp, tiny_lm):
     assert load_causal_lm(str(out)) is not None
 
 
-def test_pairs_must_be_message_lists(in_tmp):
-    write_lines(in_tmp / "pairs.jsonl", [json.dumps({"prompt": "hi", "chosen": "a", "rejected": "b"})])
-    with pytest.raises(InputError, match="pairs.jsonl:1: prompt, chosen and rejected must be lists"):
+def test_pairs_are_message_lists_or_text_alike(in_tmp):
+    text = {"prompt": "[INST] hi [/INST]", "chosen": "a", "rejected": "b"}
+    write_lines(in_tmp / "pairs.jsonl", [json.dumps(text)])
+    assert preference.load_pairs(in_tmp / "pairs.jsonl")[0] == text  # threads.preference_format: text
+    write_lines(in_tmp / "pairs.jsonl", [json.dumps(text), json.dumps(text | {"chosen": [{"role": "a"}]})])
+    with pytest.raises(InputError, match="pairs.jsonl:2: prompt, chosen and rejected must all be lists"):
         preference.load_pairs(in_tmp / "pairs.jsonl")

@@ -88,10 +88,18 @@ def test_alias_cycle_is_an_error_naming_the_alias():
         sft_data.resolve_mix("self", sft_data.parse_aliases({"self": "self"}, "m", "de"), "m", "de")
 
 
-def test_slicing_an_alias_of_several_sources_is_refused():
-    aliases = sft_data.parse_aliases({"parrot_hint": "translation+error_hint"}, "m", "de")
-    with pytest.raises(InputError, match="parrot_hint\\[:5\\]: alias 'parrot_hint' names several sources"):
-        sft_data.resolve_mix("parrot_hint[:5]", aliases, "m", "de")
+def test_a_sliced_alias_of_several_sources_slices_their_joined_records():
+    """x-LLM loads an alias as one data set, so `alias[a:b]` slices the concatenation."""
+    aliases = sft_data.parse_aliases(
+        {"hints": "translation[1:]+error_hint", "outer": "hints[2:5]"}, "m", "de"
+    )
+    [part] = sft_data.resolve_mix("outer[1:]", aliases, "m", "de")
+    assert part.members == (Part("translation", ((1, None),)), Part("error_hint"))
+    assert part.slices == ((2, 5), (1, None)) and part.label == "hints[2:5][1:]"
+    records = {"translation": [{"n": i} for i in range(4)], "error_hint": [{"n": 10 + i} for i in range(4)]}
+    items = sft_data.part_records(part, records.__getitem__)
+    # translation[1:] is 1, 2, 3; joined with 10..13; [2:5] is 3, 10, 11; then [1:] is 10, 11
+    assert items == [("error_hint", {"n": 10}), ("error_hint", {"n": 11})]
 
 
 def test_unknown_name_lists_known_sources_and_aliases_and_names_the_param():
@@ -109,9 +117,10 @@ def test_unknown_name_lists_known_sources_and_aliases_and_names_the_param():
 
 def test_source_names():
     assert sft_data.is_source("translation_en-zh", "de") and sft_data.is_source("translation_en-pt-BR", "de")
-    assert not sft_data.is_source("translation_ncwm_en-zh", "de") and not sft_data.is_source(
-        "translation_", "de"
-    )
+    assert sft_data.is_source("translation_ncwm_en-zh", "de") and not sft_data.is_source("translation_", "de")
+    assert sft_data.direction_of("translation_ncwm_en-zh") == ("ncwm", "en-zh")
+    assert sft_data.direction_of("translation_en-pt-BR") == (None, "en-pt-BR")
+    assert sft_data.direction_of("translation_n-c_en-zh") is None
     assert sft_data.is_source("alpaca_de", "de") and not sft_data.is_source("alpaca_de", "fr")
     with pytest.raises(InputError, match="translation_en-de: is a source name"):
         sft_data.parse_aliases({"translation_en-de": "translation"}, "m", "de")
@@ -123,11 +132,10 @@ def test_shipped_aliases_and_default_mix_resolve():
     config = SHIPPED["sft_data"]
     assert config["mix"] == "translation+error_hint+preference+alpaca_en+alpaca_translated+threads"
     aliases = sft_data.read_aliases(str(ROOT / config["aliases"]), "de")
-    assert sft_data.resolve_mix("translation_ncwm_en-zh", aliases, "", "de") == [Part("translation_en-zh")]
     assert [p.name for p in sft_data.resolve_mix("xllm_en-zh", aliases, "", "de")] == [
         "alpaca_en",
         "alpaca_zh",
-        "translation_en-zh",
+        "translation_ncwm_en-zh",
     ]
     assert [p.name for p in sft_data.resolve_mix("parrot_hint", aliases, "", "de")] == [
         "translation",
@@ -329,3 +337,32 @@ def test_xllm_alias_names_resolve_nested(tmp_path):
         "translation_en-zh",
         "alpaca_en[4990:]",
     ]
+
+
+def test_a_corpus_source_takes_that_corpus_records_and_names_them(workspace):
+    records = [_instruction("translation_en-zh", n) for n in range(3)]
+    records += [
+        json.dumps(json.loads(r) | {"corpus": "ncwm"}) for r in (_instruction("translation_en-zh", 9),)
+    ]
+    write_lines(workspace / "data/instructions/translation.jsonl", records)
+    train, _ = _run(workspace, mix="translation_ncwm_en-zh+translation_en-zh", eval_share=0.0, shuffle=False)
+    # the corpus source holds its corpus alone; the direction source every record of the direction
+    assert [(e["source"], e["completion"]) for e in train] == [
+        ("translation_ncwm_en-zh", "T9"),
+        *[("translation_en-zh", f"T{n}") for n in (0, 1, 2, 9)],
+    ]
+    with pytest.raises(
+        InputError,
+        match="no translation_wiki_en-zh records \\(found: translation_en-zh, translation_ncwm_en-zh\\)",
+    ):
+        _run(workspace, mix="translation_wiki_en-zh", eval_share=0.0)
+
+
+def test_an_unshuffled_mix_keeps_mix_order_and_holds_out_a_seeded_sample(workspace):
+    train, evaluation = _run(workspace, mix="alpaca_en+translation_en-de[:10]", eval_share=0.2, shuffle=False)
+    assert len(evaluation) == 3 and len(train) == 11
+    everything = ["Tom."] * 4 + [f"T{n}" for n in range(10)]
+    assert [e["completion"] for e in train] == sorted((e["completion"] for e in train), key=everything.index)
+    # the held-out examples are a sample of the whole mix, not its first source alone
+    assert len({e["completion"] for e in evaluation} - {"Tom."}) >= 1
+    assert sorted(e["completion"] for e in train + evaluation) == sorted(everything)

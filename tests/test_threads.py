@@ -172,6 +172,33 @@ def test_stage_writes_outputs(in_tmp):
     assert report["orphaned_subtrees"] == 1 and report["dropped_messages"]["orphaned"] == 2
 
 
+def test_stage_writes_llama2lang_heads_formats(in_tmp):
+    """text_template chat and preference_format text render with base.model's chat template (Llama-2-chat's
+    here); end_on_assistant false keeps a trailing user turn."""
+    from .helpers import shared_model
+
+    write_lines(in_tmp / "data/translated/oasst.jsonl", [json.dumps(m) for m in TREE])
+    write_params(
+        in_tmp,
+        base={"model": str(shared_model("llama2-chat"))},
+        threads={
+            "text_template": "chat",
+            "preference_format": "text",
+            "end_on_assistant": False,
+            "system_prompt": "Sei nett.",
+        },
+    )
+    threads.main()
+    [thread] = read_jsonl(in_tmp / "data/threads/threads.jsonl")
+    assert [m["role"] for m in thread["messages"]][-1] == "user"
+    assert thread["text"].startswith("<s>[INST] <<SYS>>\nSei nett.\n<</SYS>>\n\n") and thread[
+        "text"
+    ].endswith(" [/INST]")
+    pairs = read_jsonl(in_tmp / "data/preferences/preferences.jsonl")
+    assert len(pairs) == 2 and all(isinstance(pair[key], str) for pair in pairs for key in pair)
+    assert pairs[0]["prompt"].startswith("[INST] <<SYS>>\nSei nett.")  # its BOS cut off, as HEAD writes
+
+
 @pytest.mark.parametrize(
     "lines, error",
     [

@@ -4,8 +4,9 @@ An engine turns a (source, target) language pair into a route of hops (one model
 through English), and loads a translator for a hop. Translators share one small interface: `lengths` (the
 input length of each text, for token-budget batching) and `translate` (a batch, greedy, with a cap on new
 tokens). Engines: `opus-mt` (MarianMT), `m2m100`, `nllb`, `madlad` (T5 with a `<2xx>` prefix) and `llm`
-(a causal LM prompted to translate). The seq2seq engines also run on CTranslate2 (`backend: ctranslate2`),
-from a copy of the model the stage converts once into a cache folder.
+(a causal LM prompted to translate), and LLaMa2lang's `mbart50` (mBART-50 many-to-many) and `seamless`
+(SeamlessM4T v2, text to text). The seq2seq engines but SeamlessM4T also run on CTranslate2
+(`backend: ctranslate2`), from a copy of the model the stage converts once into a cache folder.
 """
 
 import hashlib
@@ -18,10 +19,17 @@ import torch
 
 from stages.core.generation import PRESETS, encode, generate_batch
 from stages.core.io import atomic_path
-from stages.core.langs import ISO_FIXES, LANGUAGES, NLLB_CODES, engine_language_problem
+from stages.core.langs import (
+    ISO_FIXES,
+    LANGUAGES,
+    NLLB_CODES,
+    engine_language_problem,
+    mbart50_code,
+    seamless_code,
+)
 from stages.core.models import device, load_tokenizer, pretrained
 
-SEQ2SEQ = ("opus-mt", "m2m100", "nllb", "madlad")
+SEQ2SEQ = ("opus-mt", "m2m100", "nllb", "madlad", "mbart50", "seamless")
 OPUS_TARGET_TOKEN = re.compile(r">>[a-z]{2,3}(?:_[A-Z][a-z]{3})?<<")
 # OPUS-MT's target tokens where the ISO 639-3 code of the NLLB table is not the one OPUS uses first:
 # Chinese is Mandarin in simplified script; macrolanguages may be named by the macrolanguage code.
@@ -60,6 +68,10 @@ def model_code(engine: str, lang: str) -> str:
         raise LookupError(unsupported)
     if engine == "nllb":
         return NLLB_CODES[lang]
+    if engine == "mbart50":
+        return mbart50_code(lang)
+    if engine == "seamless":
+        return seamless_code(lang)
     return ISO_FIXES.get(lang, lang)
 
 
@@ -148,19 +160,33 @@ def decode(tokenizer, rows: list[list[int]]) -> list[str]:
 
 
 class Seq2SeqTranslator:
-    """MarianMT, M2M-100, NLLB-200 or MADLAD-400 (T5) through transformers."""
+    """MarianMT, M2M-100, NLLB-200, MADLAD-400 (T5), mBART-50 or SeamlessM4T v2 through transformers."""
 
     def __init__(self, engine: str, hop: Hop, allow_pickle: bool = False):
         from transformers import AutoTokenizer
 
         self.engine, self.hop, self.allow_pickle = engine, hop, allow_pickle
         self.tokenizer = AutoTokenizer.from_pretrained(hop.model)
-        if engine in ("m2m100", "nllb"):
+        if engine in ("m2m100", "nllb", "mbart50", "seamless"):
             self.tokenizer.src_lang = hop.src
         opus = engine == "opus-mt"
         self.target_token = opus_target_token(self.tokenizer, hop.tgt, hop.model) if opus else None
         self.model = self.load_model()
+        if engine == "seamless":
+            self.check_seamless_languages()
         self.ids: dict[str, list[int]] = {}
+
+    def check_seamless_languages(self) -> None:
+        """SeamlessM4T writes the languages its generation config maps to a decoder token, and reads those
+        its tokenizer has a `__xxx__` token for."""
+        written = getattr(self.model.generation_config, "text_decoder_lang_to_code_id", None) or {}
+        if self.hop.tgt not in written:
+            raise LookupError(
+                f"{self.hop.model} does not write {self.hop.tgt!r} (its target languages: "
+                f"{', '.join(sorted(written)) or 'none in its generation config'})"
+            )
+        if self.tokenizer.convert_tokens_to_ids(f"__{self.hop.src}__") == self.tokenizer.unk_token_id:
+            raise LookupError(f"{self.hop.model} has no source-language token __{self.hop.src}__")
 
     def load_model(self):
         from transformers import AutoModelForSeq2SeqLM
@@ -197,10 +223,11 @@ class Seq2SeqTranslator:
         return self.lengths(texts)
 
     def forced_start(self) -> int | None:
-        """M2M-100 and NLLB start the output with the target-language token; they must be told which."""
+        """M2M-100, NLLB and mBART-50 start the output with the target-language token; they must be told
+        which."""
         if self.engine == "m2m100":
             return self.tokenizer.get_lang_id(self.hop.tgt)
-        if self.engine == "nllb":
+        if self.engine in ("nllb", "mbart50"):
             return self.tokenizer.convert_tokens_to_ids(self.hop.tgt)
         return None
 
@@ -210,6 +237,8 @@ class Seq2SeqTranslator:
         encoded = self.tokenizer.pad(batch, return_tensors="pt").to(self.model.device)
         forced = self.forced_start()
         extra = {} if forced is None else {"forced_bos_token_id": forced}
+        if self.engine == "seamless":  # its generate starts the decoder with the language it is given
+            extra = {"tgt_lang": self.hop.tgt}
         # Learned or sinusoidal position tables end somewhere: generating past them fails or degrades.
         limit = getattr(self.model.config, "max_position_embeddings", None)
         if limit:

@@ -112,10 +112,32 @@ def m2m100_languages() -> list[str]:
     return FAIRSEQ_LANGUAGE_CODES["m2m100"]
 
 
+def mbart50_code(lang: str) -> str | None:
+    """mBART-50's code of a language (`de_DE`, `zh_CN`, `pt_XX` for both Portuguese), from the 52 codes
+    transformers' MBart50Tokenizer lists; None where mBART-50 has none."""
+    from transformers.models.mbart50.tokenization_mbart50 import FAIRSEQ_LANGUAGE_CODES
+
+    prefix = ISO_FIXES.get(lang, lang) + "_"
+    return next((code for code in FAIRSEQ_LANGUAGE_CODES if code.startswith(prefix)), None)
+
+
+# SeamlessM4T names languages by ISO 639-3 code, as NLLB does without the script, but for Chinese:
+# Mandarin in simplified script is `cmn` (LLaMa2lang's `zho` is not among its codes).
+SEAMLESS_FIXES = {"zh": "cmn", "no": "nob"}
+
+
+def seamless_code(lang: str) -> str:
+    """SeamlessM4T v2's code of a language; the model's generation config lists the ones it writes."""
+    return SEAMLESS_FIXES.get(lang) or NLLB_CODES[lang].split("_")[0]
+
+
 def engine_language_problem(engine: str, lang: str) -> str | None:
-    """Why a translation engine cannot take `lang` (in or out), or None when it can."""
-    if engine == "nllb" and lang not in NLLB_CODES:
+    """Why a translation engine cannot take `lang` (in or out), or None when it can. (SeamlessM4T's
+    languages are its model's: the translator checks them when it loads it.)"""
+    if engine in ("nllb", "seamless") and lang not in NLLB_CODES:
         return f"no NLLB-200 code known for language {lang!r}"
     if engine == "m2m100" and ISO_FIXES.get(lang, lang) not in m2m100_languages():
         return f"M2M-100 does not know language {lang!r} (its 100 languages: transformers' M2M100Tokenizer)"
+    if engine == "mbart50" and mbart50_code(lang) is None:
+        return f"mBART-50 does not know language {lang!r} (its 52 languages: transformers' MBart50Tokenizer)"
     return None

@@ -70,6 +70,9 @@ class PairFiles(Group):
     doc_field: str | None = None  # … of the document id (default: none)
     split: str = "train"  # datasets: the split to read
     config: str | None = None  # datasets: the hub configuration (de-en for wmt/wmt19)
+    # a corpus name (x-LLM's `ncwm`): its translation records are also the mix source
+    # translation_<corpus>_<src>-<tgt>
+    corpus: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]+$")
 
     _langs = field_validator("src_lang", "tgt_lang")(_language)
 
@@ -104,6 +107,18 @@ class MqmFile(Group):
     _langs = field_validator("src_lang", "tgt_lang")(_language)
 
 
+class CometFile(Group):
+    """System translations of one source file, to be rated by COMET (InstructMT's COMET-score data)."""
+
+    src: str  # line-aligned sources
+    ref: str = ""  # line-aligned references ("": none, for a reference-free model such as COMET-Kiwi)
+    hyps: dict[str, str] = Field(min_length=2)  # system name -> its line-aligned translations, in order
+    src_lang: str
+    tgt_lang: str
+
+    _langs = field_validator("src_lang", "tgt_lang")(_language)
+
+
 class Instructions(Group):
     directions: Literal["forward", "both"] = "both"
     templates: str  # one instruction template per line, naming [SRC], [TGT], both or neither
@@ -123,10 +138,21 @@ class Instructions(Group):
     preference_templates: str = ""  # instructmt: "instruction###hint" per line, for preference records
     max_context: int = Field(default=0, ge=0)  # preceding lines of the same document (ParroT: 3; 0: off)
     eos: str = "</s>"  # appended to each response in parrot.jsonl, as ParroT's training files do
+    # InstructMT's COMET-score variants: system translations rated by COMET become error hints (a severity
+    # from the score) and preference pairs (a gap of at least comet_min_gap; InstructMT: 1/25)
+    comet: list[CometFile] = []
+    comet_model: str = "Unbabel/wmt22-comet-da"  # a hub id or a local checkpoint, as score.comet_model
+    comet_min_gap: float = Field(default=0.04, ge=0)
+    comet_no_errors: float = 0.85  # a score at least this: "no errors"
+    comet_minor: float = 0.75  # at least this (below comet_no_errors): "minor errors"; below: "major errors"
 
     @model_validator(mode="after")
     def _instructmt_files(self) -> "Instructions":
-        if self.hint_style == "instructmt" and self.mqm:
+        if self.comet_minor > self.comet_no_errors:
+            raise ValueError("comet_minor must not exceed comet_no_errors")
+        if self.comet and not self.comet_model:
+            raise ValueError("comet lists system translations to rate: name a comet_model")
+        if self.hint_style == "instructmt" and (self.mqm or self.comet):
             missing = [k for k in ("hint_templates", "preference_templates") if not getattr(self, k)]
             if missing:
                 raise ValueError(f"hint_style instructmt draws its wordings from {' and '.join(missing)}")
@@ -134,7 +160,7 @@ class Instructions(Group):
 
 
 class Translate(Group):
-    engine: Literal["opus-mt", "m2m100", "nllb", "madlad", "llm"] = "opus-mt"
+    engine: Literal["opus-mt", "m2m100", "nllb", "madlad", "mbart50", "seamless", "llm"] = "opus-mt"
     model_root: str = "Helsinki-NLP"  # opus-mt: a hub organisation or a local folder of opus-mt-* models
     model: str = Field(default="", validate_default=True)  # the other engines: hub id or local folder
     backend: Literal["transformers", "ctranslate2"] = "transformers"  # ctranslate2: seq2seq engines only
@@ -166,8 +192,9 @@ class Translate(Group):
     @field_validator("backend")
     @classmethod
     def _backend_for_engine(cls, backend: str, info) -> str:
-        if backend == "ctranslate2" and info.data.get("engine") == "llm":
-            raise ValueError("the llm engine runs on transformers only")
+        if backend == "ctranslate2" and info.data.get("engine") in ("llm", "seamless"):
+            # CTranslate2's converter has no SeamlessM4T; the llm engine generates through our one path
+            raise ValueError(f"the {info.data['engine']} engine runs on transformers only")
         return backend
 
 
@@ -175,8 +202,13 @@ class Threads(Group):
     tree_states: list[str] = ["ready_for_export"]
     system_prompt: str = ""  # a system turn, written in the target language; "" for none
     all_paths: bool = False  # every root-to-leaf path instead of the best-ranked one
-    # llama2_v0.2 / llama2_v0.3: each thread also gets `text` as that LLaMa2lang tag wrote it
-    text_template: Literal["none", "llama2_v0.2", "llama2_v0.3"] = "none"
+    # llama2_v0.2 / llama2_v0.3: each thread also gets `text` as that LLaMa2lang tag wrote it; chat: as
+    # LLaMa2lang HEAD writes it (the base model's chat template, a system turn always first)
+    text_template: Literal["none", "llama2_v0.2", "llama2_v0.3", "chat"] = "none"
+    end_on_assistant: bool = True  # false: keep a thread's trailing user turns, as LLaMa2lang HEAD does
+    # conversational: TRL's message lists; text: LLaMa2lang HEAD's DPO pairs (the prompt rendered by the
+    # base model's chat template without its BOS, chosen and rejected as plain text)
+    preference_format: Literal["conversational", "text"] = "conversational"
 
 
 class SftData(Group):
@@ -185,6 +217,7 @@ class SftData(Group):
     aliases: str = "configs/mixes.yaml"  # alias -> a mix or a list of them; "" for none
     alpaca_zh: str = ""  # Chinese Alpaca, open-chinese/alpaca-chinese-dataset layout (zh_* fields); "": none
     eval_share: float = Field(ge=0, lt=1)
+    shuffle: bool = True  # false: examples in mix order, as x-LLM's data set holds them
 
     @field_validator("counts")
     @classmethod
@@ -328,8 +361,11 @@ class Infer(Group):
     temperature: float | None = Field(default=None, gt=0)
     top_p: float | None = Field(default=None, gt=0, le=1)
     repetition_penalty: float | None = Field(default=None, gt=0)
-    # lingtune: one line, the preferred <p> span, <v> marks removed for scoring; parrot: ParroT's exactly
-    postprocess: Literal["lingtune", "parrot"] = "lingtune"
+    # lingtune: one line, the preferred <p> span, <v> marks removed for scoring; parrot: ParroT's exactly;
+    # xllm: x-LLM's (stripped, line breaks kept)
+    postprocess: Literal["lingtune", "parrot", "xllm"] = "lingtune"
+    # ParroT's inference templates: input (--template 1), no_input (--template 0), none (no --inst-file)
+    template: Literal["input", "no_input", "none"] = "input"
 
     @field_validator("testsets")
     @classmethod

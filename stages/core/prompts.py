@@ -132,15 +132,38 @@ def inference_prompt(tokenizer, instruction: str, input: str, prompt_format: str
     return chat_text(tokenizer, [{"role": "user", "content": user_message(instruction, input)}], True)
 
 
+# ParroT's inference.py: `input` is its default `--template 1`; `no_input` its `--template 0` (instruction,
+# source and hint in the instruction field); `none` runs without `--inst-file` (the source is the whole
+# instruction, and with no instruction line there is no hint either).
+TRANSLATION_TEMPLATES = ("input", "no_input", "none")
+
+
 def translation_prompt(
-    tokenizer, source: str, src_lang: str, tgt_lang: str, hint: str, prompt_format: str
+    tokenizer,
+    source: str,
+    src_lang: str,
+    tgt_lang: str,
+    hint: str,
+    prompt_format: str,
+    template: str = "input",
 ) -> str:
-    """ParroT's inference prompt for one source: the instruction for the direction, the hint after it."""
+    """ParroT's inference prompt for one source: the instruction for the direction, the hint after the
+    source; `template` places them as ParroT's inference.py does (TRANSLATION_TEMPLATES)."""
     instruction = render_instruction(INFERENCE_INSTRUCTION, src_lang, tgt_lang)
+    source = source.strip()  # ParroT strips each input line; x-LLM each test line
+    if template == "none":
+        return inference_prompt(tokenizer, source, "", prompt_format)
+    if template == "no_input":
+        return inference_prompt(
+            tokenizer, user_message(instruction, with_hint(source, HINTS[hint])), "", prompt_format
+        )
     return inference_prompt(tokenizer, instruction, with_hint(source, HINTS[hint]), prompt_format)
 
 
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+
+
+POSTPROCESS_STYLES = ("lingtune", "parrot", "xllm")
 
 
 def postprocess(raw: str, style: str = "lingtune") -> str:
@@ -150,8 +173,11 @@ def postprocess(raw: str, style: str = "lingtune") -> str:
 
     `lingtune` also drops `\r`, takes the first whole `<p>…</p>` span and removes `<v>` marks, for scoring;
     `parrot` is ParroT's inference.py exactly: the text before the first `</p>` after its last `<p>`, marks
-    and carriage returns kept, nothing stripped after the cut.
+    and carriage returns kept, nothing stripped after the cut; `xllm` is x-LLM's inference.py: the
+    generated text stripped, its line breaks kept, nothing cut.
     """
+    if style == "xllm":
+        return raw.strip()
     text = raw.split(RESPONSE_MARKER, 1)[0].strip()
     if style == "parrot":
         text = text.replace("\n", " ")
