@@ -4,7 +4,9 @@ Run as `python -m stages.infer --model {base,sft,<name>} --hint {none,no_errors,
 one DVC matrix cell loads its model once; with `infer.processes` > 1 it starts that many under torchrun.
 Batches are sorted by length with left padding under a token budget (`infer.batch_tokens`). Generation
 settings come from `infer.preset`, each key written in params.yaml (not null) overriding the preset's.
-Writes data/hyps/<model>/<hint>/<testset>.jsonl ({id, testset, model, hint, src_lang, tgt_lang, src, ref,
+With `infer.backend: ctranslate2` it decodes the copy the `convert` stage made in models/ct2/<model>, on
+the same generation path. Writes data/hyps/<model>/<hint>/<testset>.jsonl ({id, testset, model, hint,
+src_lang, tgt_lang, src, ref,
 refs (only with several references), prompt, raw, hyp}), a plain <testset>.hyp, and settings.json with
 the resolved generation settings.
 """
@@ -14,28 +16,28 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from stages.core.ct2 import CTranslate2Model
 from stages.core.datasources import load_hf_dataset, reference_fields, sacrebleu_files
 from stages.core.generation import GENERATION_KEYS, Generation, generate_all, resolve_generation
 from stages.core.io import InputError, atomic_path, dumps, read_lines, write_jsonl, write_text
-from stages.core.models import load_causal_lm, load_tokenizer
+from stages.core.models import infer_model_path, load_causal_lm, load_tokenizer
 from stages.core.params import load_params
 from stages.core.prompts import HINTS, postprocess, translation_prompt
 from stages.core.team import ALONE, Team, is_worker, join_team, launch
 
 OUT_ROOT = Path("data/hyps")
-MODELS = Path("models")
+CT2_ROOT = Path("models/ct2")  # the convert stage's copies, for infer.backend ctranslate2
 
 
-def model_path(name: str, params) -> str:
-    """`base` is the base model as params name it (hub id or path); any other name a folder under models/."""
-    if name == "base":
-        return params.base.model
-    folder = MODELS / name
-    if not folder.is_dir():
-        raise InputError(
-            folder, f"no model folder for infer model {name!r} (put a model or PEFT adapter there)"
-        )
-    return str(folder)
+def load_model(name: str, path: str, params):
+    """The model to generate with: Transformers', or with `infer.backend: ctranslate2` the copy the `convert`
+    stage made in models/ct2/<name>."""
+    if params.infer.backend == "ctranslate2":
+        folder = CT2_ROOT / name
+        if not (folder / "model.bin").exists():
+            raise InputError(folder, "no converted model: run the convert stage (dvc repro) first")
+        return CTranslate2Model(folder, path, params.infer.ct2_compute_type)
+    return load_causal_lm(path, params.base.trust_remote_code, allow_pickle=params.base.allow_pickle_weights)
 
 
 def generation_settings(config) -> Generation:
@@ -173,9 +175,9 @@ def main() -> None:
         launch("infer", "torchrun", processes, ["--standalone"], ["--model", args.model, "--hint", args.hint])
         return
     team = join_team()
-    path = model_path(args.model, params)
+    path = infer_model_path(args.model, params)
     tokenizer = load_tokenizer(path, params.base.trust_remote_code)
-    model = load_causal_lm(path, params.base.trust_remote_code, allow_pickle=params.base.allow_pickle_weights)
+    model = load_model(args.model, path, params)
     if not team.leader:  # generates its share; process 0 writes
         for name, spec in params.infer.testsets.items():
             hypotheses(name, spec, args.model, args.hint, tokenizer, model, params, team)
@@ -199,6 +201,8 @@ def main() -> None:
             "batch_tokens": config.batch_tokens,
             "postprocess": config.postprocess,
             "template": config.template,
+            "backend": config.backend,
+            "ct2_compute_type": config.ct2_compute_type if config.backend == "ctranslate2" else None,
             **asdict(generation_settings(config)),
         }
         write_text(tmp / "settings.json", dumps(settings) + "\n")

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from stages.core.io import InputError, atomic_path, read_jsonl, write_json
-from stages.core.models import is_adapter, load_tokenizer
+from stages.core.models import is_adapter, load_tokenizer, merge_adapter
 from stages.core.params import PARAMS_FILE, Params, load_params
 from stages.core.team import is_worker, launch, this_process
 from stages.core.training import (
@@ -25,7 +25,6 @@ from stages.core.training import (
     WithoutEmptyParamGroups,
     load_model,
     lora_settings,
-    merge_adapter,
     mlflow_reporting,
     peak_memory_mb,
     peft_config,

@@ -25,7 +25,7 @@ from transformers import TrainerCallback
 from trl import SFTTrainer
 
 from stages.core.io import InputError, atomic_path, read_jsonl, tracked_input, write_json
-from stages.core.models import load_tokenizer
+from stages.core.models import load_tokenizer, merge_adapter
 from stages.core.params import PARAMS_FILE, Params, load_params
 from stages.core.prompts import chat_text, conversation
 from stages.core.team import is_worker, launch, this_process
@@ -33,7 +33,6 @@ from stages.core.training import (
     LAUNCHERS,
     WithoutEmptyParamGroups,
     lora_settings,
-    merge_adapter,
     mlflow_reporting,
     peak_memory_mb,
     peft_config,

@@ -27,7 +27,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from stages.core.batching import token_batches
-from stages.core.engines import Hop, load_translator, model_identity, new_tokens_cap, route
+from stages.core.ct2 import model_identity
+from stages.core.engines import Hop, load_translator, new_tokens_cap, route
 from stages.core.io import ALPACA_FIELDS, InputError, atomic_path, dumps, read_alpaca, write_json, write_jsonl
 from stages.core.oasst import read_oasst
 from stages.core.params import PARAMS_FILE, load_params

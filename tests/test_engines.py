@@ -9,13 +9,13 @@ import pytest
 import sentencepiece as spm
 import torch
 
+from stages.core.ct2 import model_identity
 from stages.core.engines import (
     CausalTranslator,
     CTranslate2Translator,
     Hop,
     Seq2SeqTranslator,
     load_translator,
-    model_identity,
     route,
 )
 from stages.core.params import Translate
@@ -321,6 +321,25 @@ def test_llm_prompts_in_towers_words_through_the_chat_template(tiny_lm):
     assert outputs == translator.translate(TEXTS, 8)
 
 
+def test_llm_on_ctranslate2_translates_as_on_transformers(tiny_lm, tmp_path):
+    """translate.backend ctranslate2 for the llm engine: the causal LM converted once into the cache, the
+    same prompts and greedy tokens on the one generation path."""
+    from stages.core.ct2 import CTranslate2Model
+
+    slow = load_translator(
+        _config(engine="llm", model=str(tiny_lm)),
+        route(_config(engine="llm", model=str(tiny_lm)), "en", "de")[0],
+        Path("unused"),
+    )
+    config = _config(engine="llm", model=str(tiny_lm), backend="ctranslate2")
+    [hop] = route(config, "en", "de")
+    fast = load_translator(config, hop, tmp_path / "ct2")
+    assert isinstance(fast.model, CTranslate2Model)
+    [folder] = (tmp_path / "ct2").iterdir()
+    assert (folder / "model.bin").is_file() and folder.name.startswith("tiny_lm")
+    assert fast.translate(TEXTS, 8) == slow.translate(TEXTS, 8)
+
+
 def test_llm_without_a_chat_template_gets_chatml(tiny_lm, tmp_path):
     from transformers import AutoTokenizer
 
@@ -367,8 +386,7 @@ def test_ctranslate2_forces_the_m2m100_target_token(tiny_m2m100, tmp_path):
 def test_params_need_a_model_for_multilingual_engines():
     with pytest.raises(ValueError, match="engine 'nllb' needs a model"):
         _config(engine="nllb")
-    with pytest.raises(ValueError, match="llm engine runs on transformers only"):
-        _config(engine="llm", model="m", backend="ctranslate2")
+    assert _config(engine="llm", model="m", backend="ctranslate2").backend == "ctranslate2"
 
 
 def _tiny_marian_of(source: Path, folder: Path) -> Path:

@@ -33,12 +33,18 @@ from typing import Any
 import yaml
 
 from stages.core.io import InputError, is_url, local_file, offline, read_jsonl, read_lines
+from stages.core.prompts import INFERENCE_INSTRUCTION
 
 from .recipe_check import Report
 
 ROOT = Path(__file__).resolve().parents[2]
 TWINS = Path("models/twins")
 SLICES = Path("data/rehearsal")
+# Stand-ins for InstructMT's paired wording files: ParroT's inference instruction and hints.
+PAIRED_STAND_INS = {
+    "hint_templates": "A translation with [SEV] [ERR] errors could be",
+    "preference_templates": "We prefer to translate it to",
+}
 SAMPLE = Path("data/sample")
 # Folders the pipeline itself writes: a model named by one of them is built by the rehearsal's own stages.
 PIPELINE_MODELS = ("models/base", "models/sft", "models/preference", "models/embedded")
@@ -213,6 +219,10 @@ class DataSlicer:
         self.stand_in(key, value, stand_in)
         return stand_in, False
 
+    def sliced(self, key: str, value: str, stand_in: str, name: str) -> str:
+        """The first N lines of a line-aligned input (or of its stand-in) under data/rehearsal/."""
+        return write_lines(SLICES / name, read_lines(self.source(key, value, stand_in)[0])[: self.n])
+
     def sacrebleu(self, key: str, name: str, src: str, tgt: str) -> dict[str, Path] | None:
         from stages.core.datasources import sacrebleu_files
 
@@ -309,6 +319,20 @@ class DataSlicer:
                 0
             ]
             mqm["path"] = slice_mqm(path, SLICES / f"mqm{i}.tsv", n)
+        for key, hint in PAIRED_STAND_INS.items():  # InstructMT's `instruction###hint` wordings
+            if instructions.get(key):
+                stand_in = write_lines(SLICES / f"{key}.txt", [f"{INFERENCE_INSTRUCTION}###{hint}"])
+                instructions[key] = self.source(f"instructions.{key}", instructions[key], stand_in)[0]
+        for i, rated in enumerate(instructions.get("comet", [])):
+            prefix, a, b = sample_prefix(str(SAMPLE / "test"), rated["src_lang"], rated["tgt_lang"])
+            key = f"instructions.comet[{i}]"
+            rated["src"] = self.sliced(f"{key}.src", rated["src"], f"{prefix}.{a}", f"comet{i}.src")
+            if rated.get("ref"):
+                rated["ref"] = self.sliced(f"{key}.ref", rated["ref"], f"{prefix}.{b}", f"comet{i}.ref")
+            rated["hyps"] = {
+                system: self.sliced(f"{key}.hyps.{system}", path, f"{prefix}.{b}", f"comet{i}.{k}.hyp")
+                for k, (system, path) in enumerate(rated["hyps"].items())
+            }
 
         translate = params.get("translate", {})
         translate["oasst"] = slice_oasst(self.oasst(translate), SLICES / "oasst.jsonl", n)
@@ -452,10 +476,11 @@ def substitute_models(params: dict, twins: Twins, rehearsal: Rehearsal) -> None:
     elif translate.get("model") and not built_by_pipeline(translate["model"]):
         translate["model"] = twins.twin("translate.model", translate["model"])
 
-    score = params.get("score", {})
-    if score.get("comet_model") and not built_by_pipeline(score["comet_model"]):
-        rehearsal.change("score.comet_model", score["comet_model"], "models/embedded/comet", "the tiny COMET")
-        score["comet_model"] = "models/embedded/comet"
+    score, instructions = params.get("score", {}), params.get("instructions", {})
+    for key, group in (("score.comet_model", score), ("instructions.comet_model", instructions)):
+        if group.get("comet_model") and not built_by_pipeline(group["comet_model"]):
+            rehearsal.change(key, group["comet_model"], "models/embedded/comet", "the tiny COMET")
+            group["comet_model"] = "models/embedded/comet"
     if score.get("comet_kiwi_model"):
         rehearsal.change(
             "score.comet_kiwi_model", score["comet_kiwi_model"], "", "no tiny referenceless COMET"

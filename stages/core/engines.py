@@ -5,11 +5,10 @@ through English), and loads a translator for a hop. Translators share one small 
 input length of each text, for token-budget batching) and `translate` (a batch, greedy, with a cap on new
 tokens). Engines: `opus-mt` (MarianMT), `m2m100`, `nllb`, `madlad` (T5 with a `<2xx>` prefix) and `llm`
 (a causal LM prompted to translate), and LLaMa2lang's `mbart50` (mBART-50 many-to-many) and `seamless`
-(SeamlessM4T v2, text to text). The seq2seq engines but SeamlessM4T also run on CTranslate2
+(SeamlessM4T v2, text to text). Every engine but SeamlessM4T also runs on CTranslate2
 (`backend: ctranslate2`), from a copy of the model the stage converts once into a cache folder.
 """
 
-import hashlib
 import math
 import re
 from dataclasses import dataclass, replace
@@ -18,7 +17,6 @@ from pathlib import Path
 import torch
 
 from stages.core.generation import PRESETS, encode, generate_batch
-from stages.core.io import atomic_path
 from stages.core.langs import (
     ISO_FIXES,
     LANGUAGES,
@@ -124,23 +122,6 @@ def route(config, src: str, tgt: str) -> list[Hop]:
     raise LookupError(
         f"no OPUS-MT model for {src}->{tgt} under {config.model_root}, directly or through {pivot}"
     )
-
-
-def model_identity(name: str) -> str:
-    """What names a model's exact weights: a digest of a local folder's files, else the hub id.
-
-    A folder rebuilt under the same name (the embedded translators) must not reuse old checkpoints.
-    """
-    folder = Path(name)
-    if not folder.is_dir():
-        return name
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode() + b"\0")
-        with open(path, "rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
 
 
 def new_tokens_cap(lengths: list[int], ratio: float) -> int:
@@ -265,7 +246,9 @@ class CTranslate2Translator(Seq2SeqTranslator):
         self.cap_offset = 1 if forced_eos else 0
 
     def load_model(self):
-        return load_ctranslate2(self.hop.model, self.cache, self.compute_type, self.allow_pickle)
+        from stages.core.ct2 import load_translator
+
+        return load_translator(self.hop.model, self.cache, self.compute_type, self.allow_pickle)
 
     def translate(self, texts: list[str], max_new_tokens: int) -> list[str]:
         sources = [self.tokenizer.convert_ids_to_tokens(ids) for ids in self.input_ids(texts)]
@@ -282,44 +265,39 @@ class CTranslate2Translator(Seq2SeqTranslator):
         return decode(self.tokenizer, hypotheses)
 
 
-def converted_folder(model: str, cache: Path, compute_type: str) -> Path:
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(model).name)
-    return cache / f"{slug}-{model_identity(model)[:16]}-{compute_type}"
-
-
-def load_ctranslate2(model: str, cache: Path, compute_type: str, allow_pickle: bool = False):
-    """A CTranslate2 translator for `model`, converted into `cache` once (atomically) and reused."""
-    import ctranslate2
-    from ctranslate2.converters import TransformersConverter
-
-    class Converter(TransformersConverter):
-        def load_model(self, model_class, model_name_or_path, **kwargs):
-            return pretrained(model_class, model_name_or_path, allow_pickle, **kwargs)
-
-    folder = converted_folder(model, cache, compute_type)
-    if not (folder / "model.bin").exists():
-        with atomic_path(folder) as tmp:
-            # "default" keeps the weights' own type; the compute type can still change at load time.
-            quantization = None if compute_type == "default" else compute_type
-            Converter(model).convert(str(tmp), quantization=quantization, force=True)
-    # As many threads as torch uses, so that the two backends compare on equal terms.
-    threads = torch.get_num_threads()
-    return ctranslate2.Translator(
-        str(folder), device=device().type, compute_type=compute_type, intra_threads=threads
-    )
-
-
 class CausalTranslator:
-    """A causal LM asked to translate in a chat turn (TowerInstruct's prompt by default)."""
+    """A causal LM asked to translate in a chat turn (TowerInstruct's prompt by default), on Transformers or,
+    converted once into `ct2_cache`, on CTranslate2."""
 
-    def __init__(self, hop: Hop, prompt: str, trust_remote_code: bool = False, allow_pickle: bool = False):
-        from stages.core.models import load_causal_lm
-
+    def __init__(
+        self,
+        hop: Hop,
+        prompt: str,
+        trust_remote_code: bool = False,
+        allow_pickle: bool = False,
+        ct2_cache: Path | None = None,
+        compute_type: str = "default",
+    ):
         self.hop, self.prompt = hop, prompt
         self.tokenizer = load_tokenizer(hop.model, trust_remote_code)
         if not self.tokenizer.chat_template:
             self.tokenizer.chat_template = CHATML_TEMPLATE
-        self.model = load_causal_lm(hop.model, trust_remote_code, allow_pickle=allow_pickle)
+        if ct2_cache is None:
+            from stages.core.models import load_causal_lm
+
+            self.model = load_causal_lm(hop.model, trust_remote_code, allow_pickle=allow_pickle)
+        else:
+            from stages.core import ct2
+
+            folder = ct2.converted_folder(hop.model, ct2_cache, compute_type)
+            self.model = ct2.load_causal_lm(
+                hop.model,
+                folder,
+                compute_type,
+                allow_pickle,
+                trust_remote_code=trust_remote_code,
+                key="translate.backend",
+            )
 
     def prompts(self, texts: list[str]) -> list[str]:
         src, tgt = language_label(self.hop.src), language_label(self.hop.tgt)
@@ -355,7 +333,10 @@ def load_translator(
     config, hop: Hop, ct2_cache: Path, trust_remote_code: bool = False, allow_pickle: bool = False
 ):
     if config.engine == "llm":
-        return CausalTranslator(hop, config.prompt, trust_remote_code, allow_pickle)
+        cache = ct2_cache if config.backend == "ctranslate2" else None
+        return CausalTranslator(
+            hop, config.prompt, trust_remote_code, allow_pickle, cache, config.ct2_compute_type
+        )
     if config.backend == "ctranslate2":
         return CTranslate2Translator(config.engine, hop, ct2_cache, config.ct2_compute_type, allow_pickle)
     return Seq2SeqTranslator(config.engine, hop, allow_pickle)

@@ -114,9 +114,18 @@ def generate_batch(
     templated: bool,
     max_seconds: float | None = None,
 ) -> list[str]:
-    """The decoded new tokens of each prompt of one (left-padded) batch; `max_seconds` ends it early."""
+    """The decoded new tokens of each prompt of one (left-padded) batch; `max_seconds` ends it early.
+
+    `model` is a Transformers model or a `ct2.CTranslate2Model` (`infer.backend: ctranslate2`): the same
+    token ids in, the same settings and stop tokens, the new tokens decoded the same way."""
     import torch
 
+    from .ct2 import CTranslate2Model
+
+    if isinstance(model, CTranslate2Model):  # no padding: CTranslate2 takes prompts of any lengths
+        ids = encode(tokenizer, prompts, templated, tensors=False)["input_ids"]
+        new_tokens = model.generate(ids, tokenizer, generation, stop_token_ids(model, tokenizer))
+        return tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
     encoded = encode(tokenizer, prompts, templated).to(model.device)
     kwargs = generate_kwargs(generation, model, tokenizer)
     with torch.inference_mode():
@@ -145,6 +154,7 @@ def generate_all(
     import torch
     from tqdm import tqdm
 
+    from .ct2 import CTranslate2Model
     from .team import ALONE
 
     team = team or ALONE
@@ -156,6 +166,8 @@ def generate_all(
         for batch in mine:
             # Reseeded per batch: a batch's samples do not depend on how many batches came before.
             torch.manual_seed(seed)
+            if isinstance(model, CTranslate2Model):
+                model.reseed(seed)
             texts = generate_batch(model, tokenizer, [prompts[i] for i in batch], generation, templated)
             outputs.update(zip(batch, texts, strict=True))
             bar.update(len(batch))

@@ -53,6 +53,21 @@ def pretrained(loader, name_or_path: str, allow_pickle: bool = False, **kwargs):
         raise InputError(name_or_path, f"no safetensors weights; {PICKLE_KEY}: true loads .bin") from None
 
 
+def infer_model_path(name: str, params) -> str:
+    """A model of the infer matrix: `base` is the base model as params name it (hub id or path); any other
+    name a folder under models/ (a full model or a PEFT adapter)."""
+    if name == "base":
+        return params.base.model
+    folder = Path("models") / name
+    if not folder.is_dir():
+        from .io import InputError
+
+        raise InputError(
+            folder, f"no model folder for infer model {name!r} (put a model or PEFT adapter there)"
+        )
+    return str(folder)
+
+
 def has_tokenizer(folder: str) -> bool:
     return any((Path(folder) / name).exists() for name in ("tokenizer.json", "tokenizer_config.json"))
 
@@ -86,3 +101,19 @@ def load_causal_lm(
         loader, name_or_path, allow_pickle, dtype=torch_dtype, trust_remote_code=trust_remote_code
     )
     return model.to(device()).eval()
+
+
+def merge_adapter(
+    adapter: str | os.PathLike, target: str | os.PathLike, trust_remote_code: bool, allow_pickle: bool = False
+) -> None:
+    """The adapter merged into an unquantised copy of its base: a plain model for tools without PEFT."""
+    from peft import AutoPeftModelForCausalLM
+
+    model = pretrained(
+        AutoPeftModelForCausalLM,
+        str(adapter),
+        allow_pickle,
+        dtype=torch.float32,
+        trust_remote_code=trust_remote_code,
+    )
+    model.merge_and_unload().save_pretrained(target, safe_serialization=True)

@@ -192,9 +192,8 @@ class Translate(Group):
     @field_validator("backend")
     @classmethod
     def _backend_for_engine(cls, backend: str, info) -> str:
-        if backend == "ctranslate2" and info.data.get("engine") in ("llm", "seamless"):
-            # CTranslate2's converter has no SeamlessM4T; the llm engine generates through our one path
-            raise ValueError(f"the {info.data['engine']} engine runs on transformers only")
+        if backend == "ctranslate2" and info.data.get("engine") == "seamless":
+            raise ValueError("the seamless engine runs on transformers only (CTranslate2 cannot convert it)")
         return backend
 
 
@@ -366,6 +365,9 @@ class Infer(Group):
     postprocess: Literal["lingtune", "parrot", "xllm"] = "lingtune"
     # ParroT's inference templates: input (--template 1), no_input (--template 0), none (no --inst-file)
     template: Literal["input", "no_input", "none"] = "input"
+    # ctranslate2: the `convert` stage converts each model (an adapter merged first) into models/ct2/<name>
+    backend: Literal["transformers", "ctranslate2"] = "transformers"
+    ct2_compute_type: str = "default"  # CTranslate2's: default (the weights' type), int8, float16, bfloat16 …
 
     @field_validator("testsets")
     @classmethod

@@ -168,22 +168,6 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def merge_adapter(
-    adapter: str | os.PathLike, target: str | os.PathLike, trust_remote_code: bool, allow_pickle: bool = False
-) -> None:
-    """The adapter merged into an unquantised copy of its base: a plain model for tools without PEFT."""
-    from peft import AutoPeftModelForCausalLM
-
-    model = pretrained(
-        AutoPeftModelForCausalLM,
-        str(adapter),
-        allow_pickle,
-        dtype=torch.float32,
-        trust_remote_code=trust_remote_code,
-    )
-    model.merge_and_unload().save_pretrained(target, safe_serialization=True)
-
-
 def threads_per_process() -> int:
     return max(1, (os.cpu_count() or 1) // int(os.environ.get("WORLD_SIZE", 1)))
 
