@@ -1,6 +1,8 @@
 """score: every hypothesis file -> BLEU, chrF (chrF++, TER), COMET (COMET-Kiwi) and the off-target rate.
 
-A cell is test set x model x hint. Writes reports/metrics.json (testset -> model -> hint -> metric),
+A cell is test set x model x hint. The evaluate stage's task figures (and the judge's) join them under
+`tasks` (task -> model -> metric), with a table per task. Writes reports/metrics.json (testset -> model ->
+hint -> metric),
 reports/scores.md (a table per test set, with the gain over the base model), reports/bleu.csv for
 `dvc plots`, reports/signatures.json (testset -> model -> hint -> metric -> signature), and
 reports/segments.jsonl (one record per hypothesis, for error analysis). The `track` stage logs them to MLflow.
@@ -22,6 +24,9 @@ TABLE = Path("reports/scores.md")
 PLOT = Path("reports/bleu.csv")
 SIGNATURES = Path("reports/signatures.json")
 SEGMENTS = Path("reports/segments.jsonl")
+TASK_PLOT = Path("reports/tasks.csv")
+EVALS = Path("data/evals")  # the evaluate stage's results, one folder per model
+JUDGE = Path("data/judge")
 METRIC_NAMES = {
     "bleu": "BLEU",
     "chrf": "chrF",
@@ -134,6 +139,55 @@ def write_plot(metrics: dict) -> None:
                 writer.writerow([f"{testset}/{hint}", *row])
 
 
+def task_figures(models: list[str]) -> dict:
+    """task -> model -> metric, from the evaluate cells of the listed models and the judge's comparisons
+    (`judge_wins`, `judge_ties`, `judge_losses`, `judge_win_rate`, against the model it names)."""
+    tasks: dict = {}
+    for model in models:
+        path = EVALS / model / "results.json"
+        if path.is_file():
+            for task, result in json.loads(path.read_text(encoding="utf-8")).items():
+                tasks.setdefault(task, {})[model] = dict(result["metrics"])
+    judged = JUDGE / "results.json"
+    if judged.is_file():
+        for task, by_model in json.loads(judged.read_text(encoding="utf-8")).items():
+            for model, result in by_model.items():
+                if model in models and task in tasks:
+                    figures = {f"judge_{key}": result[key] for key in ("wins", "ties", "losses", "win_rate")}
+                    tasks[task].setdefault(model, {}).update(figures)
+    return tasks
+
+
+def task_table(task: str, by_model: dict) -> str:
+    """One table per task: a row per model, a column per metric, and each model's gain over base."""
+    metrics = list(dict.fromkeys(metric for values in by_model.values() for metric in values))
+    lines = [f"## {task}", "", "| model | " + " | ".join(metrics) + " |", "|---|" + "---:|" * len(metrics)]
+    for model, values in by_model.items():
+        lines.append(f"| {model} | " + " | ".join(_fmt(values.get(m)) for m in metrics) + " |")
+    if "base" in by_model:
+        for model, values in by_model.items():
+            if model != "base":
+                gains = [_delta(values.get(m), by_model["base"].get(m)) for m in metrics]
+                lines.append(f"| {model} − base | " + " | ".join(_fmt(g, sign=True) for g in gains) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_task_plot(tasks: dict, models: list[str]) -> None:
+    """Every task figure per model, for `dvc plots` (the judge's counts left out)."""
+    with atomic_path(TASK_PLOT) as tmp, open(tmp, "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["cell", *models])
+        for task, by_model in tasks.items():
+            metrics = dict.fromkeys(
+                m
+                for values in by_model.values()
+                for m in values
+                if not m.startswith("judge_") or m == "judge_win_rate"
+            )
+            for metric in metrics:
+                writer.writerow([f"{task}/{metric}", *(by_model.get(m, {}).get(metric, "") for m in models)])
+
+
 def main() -> None:
     params = load_params()
     config = params.score
@@ -154,11 +208,17 @@ def main() -> None:
         segments.extend(cell_segments)
         print(f"score {first['testset']} {first['model']} {first['hint']}: {scores}")
     metrics = to_plain(metrics)
-    write_json(METRICS, metrics)
+    tasks = task_figures(params.infer.models)
+    write_json(METRICS, metrics | ({"tasks": tasks} if tasks else {}))
     write_json(SIGNATURES, to_plain(signatures))
     write_jsonl(SEGMENTS, segments)
-    write_text(TABLE, "# Scores\n\n" + "\n".join(table(t, m) for t, m in metrics.items()))
+    text = "# Scores\n\n" + "\n".join(table(t, m) for t, m in metrics.items())
+    if tasks:
+        text += "\n# Tasks\n\n" + "\n".join(task_table(t, m) for t, m in tasks.items())
+        text += "\nAccuracy, exact match, F1, match and the chat shares are 0..1 (README: Evaluation).\n"
+    write_text(TABLE, text)
     write_plot(metrics)
+    write_task_plot(tasks, params.infer.models)
     print(json.dumps({t: {m: h.get("none") for m, h in ms.items()} for t, ms in metrics.items()}, indent=1))
 
 

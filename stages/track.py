@@ -1,8 +1,9 @@
 """track: one MLflow run per pipeline run — every parameter and every score — tagged with its experiment.
 
-Reads params.yaml and reports/metrics.json (testset -> model -> hint -> metric); logs the figures as
-`metric.testset.model.hint`, the parameters flattened (`sft.learning_rate`), reports/scores.md and the
-metrics file as artifacts; writes the run's id to reports/mlflow_run.json.
+Reads params.yaml and reports/metrics.json (testset -> model -> hint -> metric; tasks -> task -> model ->
+metric); logs the figures as `metric.testset.model.hint` and `metric.task.model`, the parameters flattened
+(`sft.learning_rate`), reports/scores.md and the metrics file as artifacts; writes the run's id to
+reports/mlflow_run.json.
 
 A stage of its own, with a `persist` output: DVC never restores such a stage from its run cache, so an
 experiment whose scores all come from the cache (a setting tried before) still gets its run.
@@ -21,12 +22,20 @@ RUN = Path("reports/mlflow_run.json")
 
 
 def flat_metrics(metrics: dict) -> dict[str, float]:
-    """MLflow names `metric.testset.model.hint`, so runs line up in the compare view."""
+    """MLflow names `metric.testset.model.hint` (and `metric.task.model` for the evaluation tasks), so runs
+    line up in the compare view."""
+    tasks = metrics.get("tasks", {})
     return {
         f"{metric}.{testset}.{model}.{hint}": value
         for testset, models in metrics.items()
+        if testset != "tasks"
         for model, hints in models.items()
         for hint, values in hints.items()
+        for metric, value in values.items()
+    } | {
+        f"{metric}.{task}.{model}": value
+        for task, models in tasks.items()
+        for model, values in models.items()
         for metric, value in values.items()
     }
 

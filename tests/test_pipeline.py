@@ -1,9 +1,9 @@
 """The whole pipeline under DVC, on a temporary copy of this working tree with fast parameters.
 
-Checks the wiring users rely on: `dvc repro` runs every stage, a second one runs none, a `score` param
-reruns only `score`, `dvc exp run -S` on an `infer` param reruns only `infer` and `score` and shows up in
-`dvc exp show` with metrics, and MLflow holds a run per pipeline run with its params and metrics, also for
-an experiment whose scores all come from DVC's run cache.
+Checks the wiring users rely on: `dvc repro` runs every stage, a second one runs none, an `evaluate.tasks`
+param reruns only the evaluation and what follows it, `dvc exp run -S` on an `infer` param reruns only
+`infer` and `score` and shows up in `dvc exp show` with metrics, and MLflow holds a run per pipeline run
+with its params and metrics, also for an experiment whose figures all come from DVC's run cache.
 """
 
 import json
@@ -64,6 +64,8 @@ def repo(tmp_path_factory) -> Path:
     params = yaml.safe_load((repo / "params.yaml").read_text())
     for group, values in FAST.items():
         params[group].update(values)
+    for task in params["evaluate"]["tasks"].values():  # the sample's tasks, fewer items
+        task["limit"] = 12
     (repo / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False))
     shutil.rmtree(repo / ".dvc" / "tmp", ignore_errors=True)
     (repo / "dvc.lock").unlink(missing_ok=True)
@@ -83,18 +85,28 @@ def mlflow_runs(repo: Path) -> list:
 def test_pipeline_under_dvc(repo):
     first = run(repo, "dvc", "repro")
     expected = {"embedded", "pairs", "instructions", "translate", "threads", "sft_data", "sft", "preference"}
-    expected |= {"validate", "score", "track"}
+    expected |= {"validate", "judge", "score", "track"}
     expected |= {f"infer@{model}-{hint}" for model in ("base", "sft") for hint in HINTS}
+    expected |= {f"{stage}@{model}" for stage in ("convert", "evaluate") for model in ("base", "sft")}
     assert stages_run(first) == expected
 
     metrics = json.loads((repo / "reports/metrics.json").read_text())
-    assert set(metrics) == {"sample-en-de", "sample-en-zh"}
+    assert set(metrics) == {"sample-en-de", "sample-en-zh", "tasks"}
+    tasks = metrics.pop("tasks")
+    assert set(tasks) == {"xcopa-sample-zh", "xquad-sample-de", "qa-sample-de", "chat-sample-de"}
+    assert set(tasks["xcopa-sample-zh"]["sft"]) == {"acc"} and set(tasks["qa-sample-de"]["base"]) == {
+        "match",
+        "exact_match",
+        "f1",
+    }
+    assert 0 <= tasks["chat-sample-de"]["sft"]["on_target"] <= 1
     for models in metrics.values():
         assert set(models) == {"base", "sft"}
         for hints in models.values():
             assert set(hints) == set(HINTS)
             assert all(set(cell) == {"bleu", "chrf", "comet", "off_target"} for cell in hints.values())
-    assert "sft − base" in (repo / "reports/scores.md").read_text()
+    table = (repo / "reports/scores.md").read_text()
+    assert "sft − base" in table and "## chat-sample-de" in table and "on_target" in table
 
     assert stages_run(run(repo, "dvc", "repro")) == set()
 
@@ -110,17 +122,24 @@ def test_pipeline_under_dvc(repo):
     (repo / "params.yaml").write_text(good)
 
     params = yaml.safe_load((repo / "params.yaml").read_text())
-    first_batch_size = params["score"]["comet_batch_size"]
-    params["score"]["comet_batch_size"] = 7
+    first_tokens = params["evaluate"]["tasks"]["chat-sample-de"]["max_new_tokens"]
+    params["evaluate"]["tasks"]["chat-sample-de"]["max_new_tokens"] = 7
     (repo / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False))
-    # validate reruns on any params change; its output stays the same, so only `score` (and the run
-    # that records it) follow.
-    assert stages_run(run(repo, "dvc", "repro")) == {"validate", "score", "track"}
+    # validate reruns on any params change; its output stays the same, so only the evaluation (and the
+    # judge, score and run that follow it) reruns: nothing upstream.
+    assert stages_run(run(repo, "dvc", "repro")) == {
+        "validate",
+        "evaluate@base",
+        "evaluate@sft",
+        "judge",
+        "score",
+        "track",
+    }
     # As users do before an experiment: dvc.lock (and the .gitignore files DVC writes) committed. Without
     # the lock a temporary experiment sees every stage as changed, and the stages with persist outputs
     # (translate, sft), which DVC never restores from its run cache, would run again.
     run(repo, "git", "add", "-A")
-    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "score batch 7 + lock")
+    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "chat tokens 7 + lock")
 
     # --temp runs in a copy under .dvc/tmp: its MLflow run must still land in this repository's store.
     exp = run(repo, "dvc", "exp", "run", "--temp", "-n", "longer", "-S", "infer.max_new_tokens=12")
@@ -137,10 +156,10 @@ def test_pipeline_under_dvc(repo):
     assert "bleu" in exp_metrics["sample-en-de"]["sft"]["none"]
     assert revision["data"]["params"]["params.yaml"]["data"]["infer"]["max_new_tokens"] == 12
 
-    # A setting tried before: its scores come from DVC's run cache, and it still gets its MLflow run.
-    again = f"score.comet_batch_size={first_batch_size}"
+    # A setting tried before: its figures come from DVC's run cache, and it still gets its MLflow run.
+    again = f"evaluate.tasks.chat-sample-de.max_new_tokens={first_tokens}"
     exp = run(repo, "dvc", "exp", "run", "--temp", "-n", "again", "-S", again)
-    assert "track" in stages_run(exp) and "score" not in stages_run(exp)
+    assert "track" in stages_run(exp) and not stages_run(exp) & {"evaluate@sft", "score"}
 
     all_runs = mlflow_runs(repo)
     # sft logs its training once (through report_to); track logs every pipeline run's figures.
@@ -152,4 +171,5 @@ def test_pipeline_under_dvc(repo):
     assert len(tagged) == 1
     assert tagged[0].data.params["infer.max_new_tokens"] == "12"
     assert "bleu.sample-en-de.sft.none" in tagged[0].data.metrics
+    assert "on_target.chat-sample-de.sft" in tagged[0].data.metrics
     assert all(r.data.tags["git.revision"] != "unknown" for r in runs)

@@ -1027,6 +1027,75 @@ def alpaca_records(rng: random.Random) -> list[dict[str, str]]:
 # ---------------------------------------------------------------------------------------------------
 
 
+# ---------------------------------------------------------------------------------------------------
+# Evaluation items beyond translation (the evaluate stage): COPA-style choices in Chinese, QA in the
+# hub layout of XQuAD in German, and held-out German chat prompts. Own generator: the files above stay as
+# they were.
+# ---------------------------------------------------------------------------------------------------
+
+EVAL_SEED = SEED + 1
+EVAL_ITEMS = 40
+
+
+def copa_items(rng: random.Random, taken: set[str]) -> list[dict]:
+    """XCOPA's layout (premise, choice1, choice2, question, label, idx): the right choice goes on with the
+    premise's subject, the other is about another one."""
+    items = []
+    for idx, premise in enumerate(unique_meanings(rng, EVAL_ITEMS, taken, zh_safe=True)):
+        same = sample_meaning(rng, zh_safe=True, subject=premise.subj.noun)
+        other = sample_meaning(rng, zh_safe=True)
+        while other.subj.noun == premise.subj.noun:
+            other = sample_meaning(rng, zh_safe=True)
+        label = rng.randint(0, 1)
+        choices = [to_zh(other), to_zh(same)] if label else [to_zh(same), to_zh(other)]
+        items.append(
+            {
+                "premise": to_zh(premise),
+                "choice1": choices[0],
+                "choice2": choices[1],
+                "question": rng.choice(("cause", "effect")),
+                "label": label,
+                "idx": idx,
+            }
+        )
+    return items
+
+
+def qa_items(rng: random.Random, taken: set[str]) -> list[dict]:
+    """XQuAD's hub layout (id, context, question, answers {text, answer_start}): three German sentences as
+    the context, `Wer …?` about one's subject, the subject as it stands in the context."""
+    items = []
+    for idx in range(EVAL_ITEMS):
+        asked, *rest = unique_meanings(rng, 3, taken)
+        asked = Meaning(asked.subj, asked.verb, asked.obj, asked.past)  # no time word: the subject leads
+        sentences = [asked, *rest]
+        rng.shuffle(sentences)
+        context = " ".join(to_de(m) for m in sentences)
+        subject = " ".join(word for word, _ in tagged_de(asked)[: len(np_de(asked.subj, "nom", "subj"))])
+        verb = asked.verb.de_past_sg if asked.past else asked.verb.de_3sg
+        question = f"Wer {verb} {' '.join(w for w, _ in np_de(asked.obj, 'acc', 'obj'))}?"
+        items.append(
+            {
+                "id": f"sample-qa-{idx}",
+                "context": context,
+                "question": question,
+                "answers": {"text": [subject], "answer_start": [context.index(subject)]},
+            }
+        )
+    return items
+
+
+def chat_prompts(rng: random.Random, taken: set[str]) -> list[dict]:
+    """German prompts in the sample's OASST wording about sentences no thread has, each with a German
+    reference answer: held out from training."""
+    prompts = []
+    for m in unique_meanings(rng, EVAL_ITEMS // 2, taken):
+        prompt = rng.choice(OASST_TEXT["de"]["prompts"]).format(s=to_de(m))
+        answer = to_de(sample_meaning(rng, subject=m.subj.noun))
+        prompts.append({"prompt": prompt, "reference": answer})
+    return prompts
+
+
 def write_text(relative: str, text: str) -> None:
     path = HERE / relative
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -1075,6 +1144,14 @@ def main() -> None:
     write_lines("mqm/mqm.en-de.tsv", ["\t".join(row) for row in mqm_rows(rng, set(reserved))])
     records = alpaca_records(rng)
     write_text("alpaca/alpaca_en.json", json.dumps(records, indent=2, ensure_ascii=False) + "\n")
+
+    eval_rng, held_out = random.Random(EVAL_SEED), set(reserved)
+    for name, items in (
+        ("eval/xcopa.zh.jsonl", copa_items(eval_rng, held_out)),
+        ("eval/xquad.de.jsonl", qa_items(eval_rng, held_out)),
+        ("eval/chat.de.jsonl", chat_prompts(eval_rng, held_out)),
+    ):
+        write_lines(name, [json.dumps(item, ensure_ascii=False) for item in items])
 
     for path in sorted(p for p in HERE.rglob("*") if p.is_file() and p.suffix not in (".py", ".md")):
         count = len(path.read_text(encoding="utf-8").splitlines())

@@ -10,6 +10,7 @@ ids are fetched at run time; the report lists them.
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -252,6 +253,35 @@ def check_paths(report: Report, raw: dict) -> None:
         check_testset(report, key, spec)
     check_model(report, "score.comet_model", _get(raw, "score.comet_model", ""), allow_empty=True)
     check_model(report, "score.comet_kiwi_model", _get(raw, "score.comet_kiwi_model", ""), allow_empty=True)
+    for key, spec in _items(raw, "evaluate.tasks"):
+        check_eval_task(report, key, spec)
+    check_model(report, "judge.model", _get(raw, "judge.model", ""), allow_empty=True)
+    for name in ("instructions.comet_model",):
+        check_model(report, name, _get(raw, name, ""), allow_empty=True)
+
+
+@cache
+def harness_tasks() -> frozenset[str]:
+    """The names lm-evaluation-harness knows (tasks, groups, tags), from its own task files: no network."""
+    from lm_eval.tasks import TaskManager
+
+    return frozenset(TaskManager().all_tasks)
+
+
+def check_eval_task(report: Report, key: str, spec: Any) -> None:
+    """An evaluation task's harness name, data file or URL, and prompts (a file, URL or OASST source)."""
+    if not isinstance(spec, dict):
+        return  # the schema names it
+    if spec.get("kind") == "lm_eval" and spec.get("task") and spec["task"] not in harness_tasks():
+        report.error(f"{key}.task", f"{spec['task']!r} is not a task of lm-evaluation-harness")
+    for name in ("data", "fewshot_data"):
+        if spec.get(name):
+            check_file(report, f"{key}.{name}", spec[name], urls=True)
+    prompts = spec.get("prompts")
+    if prompts and spec.get("kind") == "chat" and not str(prompts).endswith((".jsonl", ".txt")):
+        check_oasst(report, f"{key}.prompts", prompts)
+    elif prompts:
+        check_file(report, f"{key}.prompts", prompts, urls=True)
 
 
 def count_json_records(report: Report, path: str) -> None:

@@ -40,6 +40,14 @@ from .recipe_check import Report
 ROOT = Path(__file__).resolve().parents[2]
 TWINS = Path("models/twins")
 SLICES = Path("data/rehearsal")
+# The sample's evaluation items and prompts, standing in for what a rehearsal cannot fetch.
+EVAL_STAND_INS = {
+    "lm_eval": "data/sample/eval/xcopa.zh.jsonl",
+    "xllm_qa": "data/sample/eval/xquad.de.jsonl",
+    "xllm_qa_prompts": "configs/qa_prompts.yaml",
+    "chat": "data/sample/eval/chat.de.jsonl",
+    "chat_prompts": "data/sample/eval/chat.de.jsonl",
+}
 # Stand-ins for InstructMT's paired wording files: ParroT's inference instruction and hints.
 PAIRED_STAND_INS = {
     "hint_templates": "A translation with [SEV] [ERR] errors could be",
@@ -298,6 +306,31 @@ class DataSlicer:
         self.stand_in("translate.oasst", value, str(SAMPLE / "oasst/messages.jsonl"))
         return str(SAMPLE / "oasst/messages.jsonl")
 
+    def evaluation(self, evaluate: dict) -> None:
+        """Each evaluation task cut to N items, its files sliced or stood in by the sample's items of the same
+        kind; a harness task on its hub data is left out offline (there is no stand-in of its form)."""
+        tasks = evaluate.get("tasks") or {}
+        for name, task in list(tasks.items()):
+            key, kind = f"evaluate.tasks.{name}", task.get("kind")
+            if kind == "lm_eval" and not task.get("data") and offline():
+                self.rehearsal.change(
+                    key, task.get("task"), None, "left out: its hub data cannot be had offline"
+                )
+                del tasks[name]
+                continue
+            task["limit"] = min(task.get("limit") or self.n, self.n)
+            if task.get("data"):
+                stand_in = EVAL_STAND_INS["xllm_qa" if kind == "xllm_qa" else "lm_eval"]
+                task["data"] = self.source(f"{key}.data", task["data"], stand_in)[0]
+            prompts = task.get("prompts")
+            if kind == "chat" and prompts and not str(prompts).endswith((".jsonl", ".txt")):
+                if prompts in self.data_map or not offline():
+                    continue  # an OASST source the stage reads itself (its validation split)
+                self.stand_in(f"{key}.prompts", prompts, EVAL_STAND_INS["chat"])
+                task["prompts"] = EVAL_STAND_INS["chat"]
+            elif prompts:
+                task["prompts"] = self.source(f"{key}.prompts", prompts, EVAL_STAND_INS[f"{kind}_prompts"])[0]
+
     def apply(self, params: dict) -> None:
         n = self.n
         pairs = params.get("pairs", {})
@@ -349,6 +382,8 @@ class DataSlicer:
             sft_data["alpaca_zh"] = slice_alpaca(zh[0], SLICES / "alpaca_zh.json", n, chinese=True)
         counts = sft_data.get("counts") or {}
         sft_data["counts"] = {source: min(count, n) if count >= 0 else n for source, count in counts.items()}
+
+        self.evaluation(params.get("evaluate", {}))
 
         infer = params.get("infer", {})
         infer["testsets"] = {
@@ -521,6 +556,16 @@ def fit_to_cpu(params: dict, steps: int, rehearsal: Rehearsal) -> None:
     if (infer.get("max_new_tokens") or NEW_TOKENS + 1) > NEW_TOKENS:
         rehearsal.change("infer.max_new_tokens", infer.get("max_new_tokens"), NEW_TOKENS, "short outputs")
         infer["max_new_tokens"] = NEW_TOKENS
+    for name, task in (params.get("evaluate", {}).get("tasks") or {}).items():
+        if task.get("max_new_tokens", 64) > NEW_TOKENS:
+            rehearsal.change(
+                f"evaluate.tasks.{name}.max_new_tokens",
+                task.get("max_new_tokens", 64),
+                NEW_TOKENS,
+                "short outputs",
+            )
+            task["max_new_tokens"] = NEW_TOKENS
+    params.setdefault("evaluate", {})["batch_size"] = 2
     params.setdefault("score", {})["comet_gpus"] = 0
     embedded = params.setdefault("embedded", {})
     if not params["translate"].get("model_root", "").startswith("models/embedded"):

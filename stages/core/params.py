@@ -374,12 +374,14 @@ class Infer(Group):
     def _testset_names(cls, testsets: dict) -> dict:
         # A name becomes a file name under data/hyps/<model>/<hint>/ and a key of reports/metrics.json.
         bad = [
-            name for name in testsets if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) or ".." in name
+            name
+            for name in testsets
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) or ".." in name or name == "tasks"
         ]
         if bad:
             raise ValueError(
                 f"{', '.join(map(repr, bad))}: a test-set name is letters, digits, '_', '.' or '-' "
-                "(not first, no '..')"
+                "(not first, no '..'; not `tasks`, the evaluation tasks' key in reports/metrics.json)"
             )
         return testsets
 
@@ -397,6 +399,72 @@ class Infer(Group):
         if len(set(names)) != len(names):
             raise ValueError("a model is listed twice")
         return names
+
+
+class EvalTask(Group):
+    """One task of `evaluate.tasks` (README: Evaluation)."""
+
+    # lm_eval: an lm-evaluation-harness task; xllm_qa: x-LLM's generative QA protocol; chat: answers to
+    # held-out prompts, checked for the language they are in
+    kind: Literal["lm_eval", "xllm_qa", "chat"]
+    task: str = ""  # lm_eval: the harness's task name (xcopa_zh, xquad_de, belebele_deu_Latn, …)
+    # a local file standing for the task's evaluation split (the hub layout as JSON Lines, or SQuAD v1.1
+    # JSON for question answering); "": the task's own hub data (lm_eval)
+    data: str = ""
+    fewshot_data: str = ""  # lm_eval with num_fewshot > 0 and local data: where the examples come from
+    num_fewshot: int | None = Field(default=None, ge=0)  # lm_eval: null for the task's own setting
+    # xllm_qa: the per-language instruction and Context/Question/Answer template, a YAML file
+    # {instruction: {lang: …}, template: {lang: …}} or x-LLM's own data/xquad/xquad.py (by URL);
+    # chat: the prompts, JSON Lines {prompt, reference?}, one prompt a line, or OASST (its root prompts in
+    # `lang`: OpenAssistant/oasst1's validation split is kept out of training)
+    prompts: str = ""
+    lang: str = ""  # xllm_qa, chat: the language of the items and of the answers wanted
+    split: str = "validation"  # chat prompts from OASST (a hub id or saved folder): the split to read
+    limit: int | None = Field(default=None, gt=0)  # the first N items only
+    max_new_tokens: int = Field(default=64, gt=0)  # xllm_qa, chat (lm_eval: the task's own)
+
+    @model_validator(mode="after")
+    def _what_the_kind_needs(self) -> "EvalTask":
+        if self.kind == "lm_eval" and not self.task:
+            raise ValueError("kind lm_eval names the harness's task (task: xcopa_zh, …)")
+        if self.kind in ("xllm_qa", "chat"):
+            missing = [
+                k
+                for k in ("prompts", "lang") + (("data",) if self.kind == "xllm_qa" else ())
+                if not getattr(self, k)
+            ]
+            if missing:
+                raise ValueError(f"kind {self.kind} needs {', '.join(missing)}")
+            _language(self.lang)
+        if self.num_fewshot and self.data and not self.fewshot_data:
+            raise ValueError(
+                "num_fewshot with local data needs fewshot_data (examples kept apart from the items)"
+            )
+        return self
+
+
+class Evaluate(Group):
+    # task name (a file name under data/evals/<model>/ and a key of reports/metrics.json) -> its settings
+    tasks: dict[str, EvalTask] = {}
+    batch_size: int = Field(default=8, gt=0)  # lm_eval's batch size
+
+    @field_validator("tasks")
+    @classmethod
+    def _task_names(cls, tasks: dict) -> dict:
+        bad = [
+            name for name in tasks if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) or ".." in name
+        ]
+        if bad:
+            raise ValueError(f"{', '.join(map(repr, bad))}: a task name is letters, digits, '_', '.' or '-'")
+        return tasks
+
+
+class Judge(Group):
+    # MI-Eval's pairwise judging of the chat tasks' answers by a local causal LM (a folder or hub id); ""
+    # is off. Each infer model but `against` is judged against `against`, in both answer orders.
+    model: str = ""
+    against: str = "base"
+    max_length: int = Field(default=1024, gt=0)  # judge prompts are cut to this many tokens (from the left)
 
 
 class Score(Group):
@@ -435,6 +503,8 @@ class Params(Group):
     sft: Sft
     preference: Preference
     infer: Infer
+    evaluate: Evaluate = Evaluate()
+    judge: Judge = Judge()
     score: Score
 
     @model_validator(mode="before")
