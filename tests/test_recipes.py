@@ -341,3 +341,18 @@ def test_run_stops_at_a_failed_check_and_leaves_params_alone(tmp_path, monkeypat
     assert done.value.code == 1
     assert (work / "params.yaml").read_text() == (ROOT / "params.yaml").read_text()
     assert not record.exists()
+
+
+def test_a_key_a_stage_reads_must_be_in_the_recipe(tmp_path, monkeypatch):
+    """DVC stops a stage whose params key is absent from params.yaml (even one with a default in the
+    schema): the check names each such key."""
+    monkeypatch.chdir(ROOT)
+
+    def drop(raw):
+        del raw["infer"]["backend"], raw["judge"]
+
+    report = check_recipe(broken_copy(tmp_path, "x-llm.yaml", drop))
+    errors = error_keys(report)
+    assert set(errors) == {"infer.backend", "judge"} and "DVC stops a stage" in errors["judge"]
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    assert "infer.backend" in stages["convert"]["params"] and "judge" in stages["judge"]["params"]

@@ -140,7 +140,11 @@ def test_llama2lang_rehearses_to_the_end_on_llama2_chat_with_its_own_template(re
         hyps = (workspace / f"data/hyps/sft/none/{testset}.hyp").read_text(encoding="utf-8").splitlines()
         assert len(hyps) == 8
     metrics = json.loads((workspace / "reports/metrics.json").read_text())
-    assert set(metrics) == {"wmt22-en-de", "flores-rand50-en-de"}
+    assert set(metrics) == {"wmt22-en-de", "flores-rand50-en-de", "tasks"}
+    # LLaMa2lang's own measure: German answers to held-out prompts (the sample's, offline), both models
+    assert set(metrics["tasks"]["chat-de"]) == {"base", "sft"}
+    assert {"evaluate@base", "evaluate@sft", "judge"} <= set(ran)
+    assert changes["evaluate.tasks.chat-de.prompts"]["why"].startswith("STAND-IN")
 
 
 def test_parrot_rehearses_to_the_end_on_llama1(rehearsals):
@@ -208,5 +212,7 @@ def test_inputs_are_sliced_mapped_or_stood_in_with_the_reason(tmp_path, monkeypa
     wmt22 = changes["infer.testsets.wmt22-en-de"]  # sliced from sacreBLEU's cache where it has the set
     assert wmt22 == "the real input, sliced" or wmt22.startswith("STAND-IN") and "sacreBLEU" in wmt22
     assert changes["translate.oasst"].startswith("STAND-IN")
+    assert changes["evaluate.tasks.chat-de.prompts"].startswith("STAND-IN")
+    assert recipe["evaluate"]["tasks"]["chat-de"]["limit"] == 4
     trees = {json.loads(line)["message_tree_id"] for line in Path(recipe["translate"]["oasst"]).open()}
     assert len(trees) == 4

@@ -261,6 +261,26 @@ def check_paths(report: Report, raw: dict) -> None:
 
 
 @cache
+def dvc_params(dvc_file: Path = Path("dvc.yaml")) -> list[str]:
+    """The params.yaml keys dvc.yaml's stages name (DVC stops a stage whose key params.yaml lacks)."""
+    if not dvc_file.is_file():
+        return []
+    stages = yaml.safe_load(dvc_file.read_text(encoding="utf-8")).get("stages", {})
+    keys = [key for stage in stages.values() for key in stage.get("params", []) if isinstance(key, str)]
+    return list(dict.fromkeys(keys))
+
+
+def check_dvc_params(report: Report, raw: dict) -> None:
+    """Every key a stage's params name must be written in the recipe, even at its default value."""
+    for key in dvc_params():
+        if _get(raw, key, _MISSING) is _MISSING:
+            report.error(key, "missing: dvc.yaml's stages read it, and DVC stops a stage whose key is absent")
+
+
+_MISSING = object()
+
+
+@cache
 def harness_tasks() -> frozenset[str]:
     """The names lm-evaluation-harness knows (tasks, groups, tags), from its own task files: no network."""
     from lm_eval.tasks import TaskManager
@@ -537,6 +557,7 @@ def check_recipe(
     params = schema_errors(report, path)
     # Paths are checked on the file as written: a missing file is reported even when the schema fails.
     check_paths(report, raw)
+    check_dvc_params(report, raw)
     groups = {
         group: getattr(params, group) if params else lenient(cls, raw.get(group))
         for group, cls in (("sft", Sft), ("preference", Preference))
