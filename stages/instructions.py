@@ -4,9 +4,9 @@
   with `max_context` > 0, 0..max_context preceding lines of the same document (pairs' `doc`; without
   one, of the same input file) are prepended on both sides, joined by "\n" or " ", both drawn per
   record as ParroT does; `draws: parrot` makes ParroT's own draws (its script's records exactly);
-- error_hint: one record per MQM error row, hint "A translation with {severity} {category} errors could
-  be" and the annotated target (its `<v>` span kept) as output; an error-free rating (no-error or only
-  Neutral rows) gives one record with the no-error hint and the clean target;
+- error_hint: one record per MQM error row, hint ParroT's inference hint for its severity ("A translation
+  with minor errors could be") and the annotated target (its `<v>` span kept) as output; an error-free
+  rating (no-error or only Neutral rows) gives one record with the no-error hint and the clean target;
 - preference: translations of one source whose MQM scores differ by >= min_gap, output
   `<p>{better}</p> rather than <p>{worse}</p>` under the hint "We prefer to translate it to";
 - InstructMT's COMET-score variants (`comet`): system translations rated by COMET (the project's COMET
@@ -238,7 +238,9 @@ def error_hint_records(rows: list[dict], spec: MqmFile, instruction: Callable[[]
             )
             continue
         for row in errors:
-            hint = f"A translation with {severity_of(row)} {row['category'].lower()} errors could be"
+            # ParroT's inference hint for the severity, word for word: the one wording the model meets when
+            # asked (the category stays in the record's id and in InstructMT's style)
+            hint = HINTS[severity_of(row)]
             records.append(_hint_record(f"{base_id}:{row['line']}", instruction(), row, hint, row["target"]))
     return records
 

@@ -35,13 +35,14 @@ def test_mqm_gives_error_hints_scores_and_preferences(in_tmp):
     assert instructions.segment_scores(rows) == {("good", "1"): 0.0, ("bad", "1"): -(5.1 + 25) / 2}
     spec = instructions.MqmFile(path="mqm.tsv", src_lang="en", tgt_lang="de")
     hints = instructions.error_hint_records(rows, spec, lambda: "Translate.")
-    by_hint = {r["hint"]: r for r in hints}
     assert len(hints) == 5  # 2 error-free ratings + 3 error rows
-    assert by_hint["A translation with major accuracy/mistranslation errors could be"]["output"] == (
-        "Der <v>Katze</v> schläft."
-    )
-    assert "A translation with minor fluency/punctuation errors could be" in by_hint
-    assert "A translation with major non-translation! errors could be" in by_hint
+    # the inference hint for each error's severity, word for word; Non-translation! is always major
+    errors = [(r["hint"], r["output"]) for r in hints if r["hint"] != HINTS["no_errors"]]
+    assert errors == [
+        ("A translation with major errors could be", "Der <v>Katze</v> schläft."),
+        ("A translation with minor errors could be", "Der Katze schläft.<v></v>"),
+        ("A translation with major errors could be", "Der Katze <v>schläft.</v>"),
+    ]
     clean = [r for r in hints if r["hint"] == HINTS["no_errors"]]
     assert [r["output"] for r in clean] == ["Der Hund schläft.", "Der Hund schläft."]
     assert clean[0]["input"] == "The dog sleeps.\n\n### Hint: A translation with no errors could be"
@@ -328,7 +329,7 @@ def test_shared_mqm_error_hints_match_their_rows(shared_data, tsv, _scores, src,
             assert row["severity"] in ("Neutral", "no-error"), row
             continue
         severity = "major" if non_translation else row["severity"].lower()
-        hint = f"A translation with {severity} {row['category'].lower()} errors could be"
+        hint = f"A translation with {severity} errors could be"  # ParroT's inference wording
         expected_errors[(row["source"], row["target"], hint)] += 1
         base = f"mqm:{tsv}:{row['system']}:{row['seg_id']}:{row['rater']}"
         record = records_by_id[f"{base}:{row['line']}"]  # this row's own record
@@ -442,3 +443,36 @@ def test_comet_rated_translations_give_our_hints_and_pairs_in_the_default_style(
         ("comet:src:1:b>c", "<p>mittel</p> rather than <p>gut</p>"),
     ]
     assert identical == 1 and all(r["instruction"] == "Into English." for r in hints + pairs)
+
+
+def test_the_samples_hint_annotations_teach_the_inference_hints(in_tmp):
+    """data/sample/mqm/hints.en-*.tsv through the stage as any MQM file: per direction 300 error-free
+    translations, 100 without their full stop under the minor hint, 150 with the object in English under
+    the major hint (the hint strings those of inference), and 150 pairs that prefer the correct one."""
+    for lang in ("de", "zh"):
+        path = ROOT / f"data/sample/mqm/hints.en-{lang}.tsv"
+        templates = str(ROOT / "configs/templates/translate.en.txt")
+        spec = {"path": str(path), "src_lang": "en", "tgt_lang": lang}
+        write_params(in_tmp, instructions={"mqm": [spec], "templates": templates})
+        (in_tmp / "data/pairs").mkdir(parents=True, exist_ok=True)
+        instructions.main()
+        hints = read_jsonl(in_tmp / "data/instructions/error_hint.jsonl")
+        by_hint = Counter(r["hint"] for r in hints)
+        assert by_hint == {HINTS["no_errors"]: 300, HINTS["minor"]: 100, HINTS["major"]: 150}
+        clean = {
+            r["input"].split("\n\n### Hint: ")[0]: r["output"]
+            for r in hints
+            if r["hint"] == HINTS["no_errors"]
+        }
+        for record in hints:
+            source = record["input"].split("\n\n### Hint: ")[0]
+            if record["hint"] == HINTS["minor"]:
+                assert record["output"] == clean[source][:-1] + "<v></v>"
+            elif record["hint"] == HINTS["major"]:
+                span = re.search(r"<v>(.*?)</v>", record["output"]).group(1)
+                assert re.fullmatch(r"[a-z ]+", span) and span.split()[-1] in source.lower()
+        preferences = read_jsonl(in_tmp / "data/instructions/preference.jsonl")
+        assert len(preferences) == 150
+        for record in preferences:
+            better = record["output"].split("</p>")[0].removeprefix("<p>")
+            assert better == clean[record["input"].split("\n\n### Hint: ")[0]]

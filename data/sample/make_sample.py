@@ -515,6 +515,7 @@ class Pair:
     tgt: str
     note: str = ""  # empty for clean lines, else what was injected
     original: Pair | None = field(default=None, repr=False)
+    meaning: Meaning | None = field(default=None, repr=False)  # clean lines: what they say
 
 
 def make_test_pairs(rng: random.Random, tgt_lang: str, taken: set[str]) -> list[Pair]:
@@ -556,7 +557,7 @@ def make_train_pairs(
         sep = "" if tgt_lang == "zh" else " "
         dirty.append(Pair(to_en(m), sep.join([realise(m)] * 5), "target repeated 5x"))
     n_clean = TRAIN_PAIRS - len(dirty) - (5 if test is not None else 0)
-    lines = [Pair(to_en(m), realise(m)) for m in unique_meanings(rng, n_clean, taken, zh_safe)]
+    lines = [Pair(to_en(m), realise(m), meaning=m) for m in unique_meanings(rng, n_clean, taken, zh_safe)]
     originals = rng.sample(lines, 5) if test is not None else []
     for pair in dirty:
         lines.insert(rng.randint(0, len(lines)), pair)
@@ -954,6 +955,61 @@ def mqm_rows(rng: random.Random, taken: set[str]) -> list[list[str]]:
 
 
 # ---------------------------------------------------------------------------------------------------
+# MQM annotations for the hints (en-de and en-zh): what teaches the embedded model what a hint asks for.
+# As ParroT's WMT20 annotations cover sentences of its newstest training data, the segments are sentences
+# of the training pairs; per segment a human translation without errors, a system whose one error is minor
+# (the final full stop missing) and a system whose one error is major (the object left in English), each
+# rated by two raters who agree. Own generator: the files above stay as they were.
+# ---------------------------------------------------------------------------------------------------
+
+HINT_SEED = SEED + 2
+HINT_SEGMENTS = 300  # per direction: every one has the human translation rated, error-free
+HINT_MINOR = 100  # the first this many segments also have sysC's minor error
+HINT_MAJOR = 150  # the next this many sysD's major one
+HINT_RATERS = ("rater3", "rater4", "rater5")  # each system of a segment has its own
+
+
+def hint_targets(m: Meaning, lang: str) -> dict[str, tuple[str, str, str]]:
+    """System -> (target with its error span marked, category, severity) for one training meaning."""
+    english_object = " ".join(np_en(m.obj))
+    if lang == "zh":
+        right = to_zh(m)
+        time, place = (m.time.zh if m.time else ""), (m.place.zh if m.place else "")
+        before = f"{time}{np_zh(m.subj)}{place}{m.verb.zh}{'了' if m.past else ''}"
+        major = f"{before}<v>{english_object}</v>。"
+    else:
+        right = to_de(m)
+        words = tagged_de(m)
+        first = next(i for i, (_, role) in enumerate(words) if role.startswith("obj"))
+        last = max(i for i, (_, role) in enumerate(words) if role.startswith("obj"))
+        kept = [w for w, _ in words]
+        major = " ".join([*kept[:first], f"<v>{english_object}</v>", *kept[last + 1 :]]) + "."
+    return {
+        "Human-B.0": (right, "no-error", "no-error"),
+        "sysC": (right[:-1] + "<v></v>", "Fluency/Punctuation", "Minor"),
+        "sysD": (major, "Accuracy/Untranslated text", "Major"),
+    }
+
+
+def hint_mqm_rows(rng: random.Random, pairs: list[Pair], lang: str) -> list[list[str]]:
+    """HINT_SEGMENTS segments of clean training pairs, each with the human translation; HINT_MINOR of
+    them also with sysC's minor error, HINT_MAJOR others with sysD's major one (so that every preference pair
+    prefers the human translation: sysC's −0.1 is not a point below it); each system rated by one of the
+    raters, the two of a segment by different ones."""
+    meanings = rng.sample([p.meaning for p in pairs if p.meaning is not None and not p.note], HINT_SEGMENTS)
+    rows = [list(MQM_HEADER)]
+    for seg_id, m in enumerate(meanings, start=1):
+        doc_id = (seg_id - 1) // 10 + 1
+        raters = rng.sample(HINT_RATERS, len(HINT_RATERS))
+        human, minor, major = hint_targets(m, lang).items()
+        extra = [minor] if seg_id <= HINT_MINOR else [major] if seg_id <= HINT_MINOR + HINT_MAJOR else []
+        systems = [human, *extra]
+        for rater, (system, rating) in zip(raters, systems, strict=False):
+            rows.append([system, f"doc{doc_id}", str(doc_id), str(seg_id), rater, to_en(m), *rating])
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------
 # Stanford Alpaca records (English)
 # ---------------------------------------------------------------------------------------------------
 
@@ -1133,8 +1189,9 @@ def main() -> None:
         write_pairs(f"test/test.en-{lang}", "en", lang, pairs)
 
     notes: dict[str, list[str]] = {}
+    train: dict[str, list[Pair]] = {}
     for lang in ("de", "zh", "es"):
-        pairs = make_train_pairs(rng, lang, set(reserved), tests.get(lang))
+        pairs = train[lang] = make_train_pairs(rng, lang, set(reserved), tests.get(lang))
         check_lengths([p for p in pairs if not p.note], lang)
         write_pairs(f"pairs/train.en-{lang}", "en", lang, pairs)
         notes[f"pairs/train.en-{lang}"] = dirty_report(pairs)
@@ -1144,6 +1201,11 @@ def main() -> None:
     write_lines("mqm/mqm.en-de.tsv", ["\t".join(row) for row in mqm_rows(rng, set(reserved))])
     records = alpaca_records(rng)
     write_text("alpaca/alpaca_en.json", json.dumps(records, indent=2, ensure_ascii=False) + "\n")
+
+    hint_rng = random.Random(HINT_SEED)
+    for lang in ("de", "zh"):
+        rows = hint_mqm_rows(hint_rng, train[lang], lang)
+        write_lines(f"mqm/hints.en-{lang}.tsv", ["\t".join(row) for row in rows])
 
     eval_rng, held_out = random.Random(EVAL_SEED), set(reserved)
     for name, items in (
