@@ -54,8 +54,12 @@ def _vocab_size(tokenizer) -> int:
 def _tiny_m2m_config(vocab_size: int, tokenizer):
     from transformers import M2M100Config
 
-    return M2M100Config(
-        vocab_size=vocab_size,
+    return M2M100Config(vocab_size=vocab_size, **_tiny_bart_sizes(), **_special_ids(tokenizer))
+
+
+def _tiny_bart_sizes() -> dict:
+    """One tiny layer each side, for the BART-shaped translators (M2M-100, mBART, SeamlessM4T's text part)."""
+    return dict(
         d_model=16,
         encoder_layers=1,
         decoder_layers=1,
@@ -64,6 +68,12 @@ def _tiny_m2m_config(vocab_size: int, tokenizer):
         encoder_ffn_dim=32,
         decoder_ffn_dim=32,
         max_position_embeddings=64,
+    )
+
+
+def _special_ids(tokenizer) -> dict:
+    """The special ids as the released configs set them: the decoder starts from EOS."""
+    return dict(
         pad_token_id=tokenizer.pad_token_id,
         eos_token_id=tokenizer.eos_token_id,
         bos_token_id=tokenizer.bos_token_id,
@@ -132,19 +142,6 @@ def tiny_madlad(tmp_path_factory) -> Path:
     return folder
 
 
-def _tiny_bart_sizes() -> dict:
-    return dict(
-        d_model=16,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=32,
-        decoder_ffn_dim=32,
-        max_position_embeddings=64,
-    )
-
-
 @pytest.fixture(scope="module")
 def tiny_mbart50(tmp_path_factory) -> Path:
     """mBART-50's tokenizer class (its 52 language codes after a SentencePiece vocabulary) and model class."""
@@ -156,10 +153,7 @@ def tiny_mbart50(tmp_path_factory) -> Path:
     config = MBartConfig(
         vocab_size=len(tokenizer),
         **_tiny_bart_sizes(),
-        pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-        decoder_start_token_id=tokenizer.eos_token_id,  # as facebook/mbart-large-50-many-to-many-mmt
+        **_special_ids(tokenizer),  # as facebook/mbart-large-50-many-to-many-mmt
         forced_eos_token_id=tokenizer.eos_token_id,
         # keys of the released config.json that CTranslate2's converter reads
         normalize_before=True,
@@ -198,10 +192,7 @@ def tiny_seamless(tmp_path_factory) -> Path:
         t2u_decoder_attention_heads=2,
         t2u_encoder_ffn_dim=32,
         t2u_decoder_ffn_dim=32,
-        pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-        decoder_start_token_id=tokenizer.eos_token_id,
+        **_special_ids(tokenizer),
     )
     torch.manual_seed(0)
     model = SeamlessM4Tv2ForTextToText(config)
