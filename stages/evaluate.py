@@ -115,11 +115,9 @@ def as_jsonl(path: str, out: Path) -> Path:
 
 
 def harness_model(model, tokenizer, batch_size: int):
-    """The harness's wrapper around our loaded model (an adapter merged in: it takes plain models)."""
+    """The harness's wrapper around our loaded model (a plain model: main merges an adapter in)."""
     from lm_eval.models.huggingface import HFLM
 
-    if hasattr(model, "merge_and_unload"):
-        model = model.merge_and_unload()
     return HFLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size)
 
 
@@ -392,6 +390,8 @@ def main() -> None:
         model = load_causal_lm(
             path, params.base.trust_remote_code, allow_pickle=params.base.allow_pickle_weights
         )
+        if hasattr(model, "merge_and_unload"):  # an adapter, merged once: the harness takes plain models
+            model = model.merge_and_unload()
         lm = None
         for name, spec in tasks.items():
             started = time.perf_counter()

@@ -501,7 +501,8 @@ def comet_records(
         return render_instruction(rng.choice(templates), spec.src_lang, spec.tgt_lang, in_lang)
 
     def our_hint(seg: str, system: str) -> tuple[str, str]:
-        return instruction(), f"A translation with {severity(seg, system)} errors could be"
+        found = severity(seg, system)
+        return instruction(), HINTS["no_errors" if found == "no" else found]
 
     hints = comet_hint_records(rated, our_hint)
     preferences, identical = preference_records(rated, instruction, config.comet_min_gap)

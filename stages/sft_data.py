@@ -10,6 +10,7 @@ a chat thread gives one example per assistant turn, earlier turns rendered into 
 Each example keeps `source`, the source of the mix it came from.
 """
 
+import functools
 import random
 import re
 from collections.abc import Callable
@@ -384,10 +385,12 @@ def main() -> None:
     parts = resolve_mix(config.mix, aliases, config.aliases, target_lang)
     check_counts(config.counts, parts)
     inputs, cache = Inputs(target_lang, params.translate.alpaca, config.alpaca_zh), {}
+    # Each source read once, however many parts (and messages) name it.
+    records_of = functools.cache(lambda name: source_records(name, inputs, cache))
     mix = build_mix(
         parts,
         config.counts,
-        lambda name: source_records(name, inputs, cache),
+        records_of,
         params.base.prompt_format,
         rng,
         config.shuffle,

@@ -324,11 +324,14 @@ class DataSlicer:
                 task["data"] = self.source(f"{key}.data", task["data"], stand_in)[0]
             prompts = task.get("prompts")
             if kind == "chat" and prompts and not str(prompts).endswith((".jsonl", ".txt")):
-                if prompts in self.data_map or not offline():
-                    continue  # an OASST source the stage reads itself (its validation split)
-                self.stand_in(f"{key}.prompts", prompts, EVAL_STAND_INS["chat"])
-                task["prompts"] = EVAL_STAND_INS["chat"]
-            elif prompts:
+                if prompts in self.data_map:
+                    task["prompts"] = self.data_map[prompts]
+                elif offline():
+                    self.stand_in(f"{key}.prompts", prompts, EVAL_STAND_INS["chat"])
+                    task["prompts"] = EVAL_STAND_INS["chat"]
+                # else: an OASST source the stage reads itself (its validation split)
+                continue
+            if prompts:
                 task["prompts"] = self.source(f"{key}.prompts", prompts, EVAL_STAND_INS[f"{kind}_prompts"])[0]
 
     def apply(self, params: dict) -> None:

@@ -152,13 +152,3 @@ class CTranslate2Model:
             max_batch_size=len(ids),
         )
         return [result.sequences_ids[0] for result in results]
-
-
-def load_causal_lm(
-    model: str, folder: Path, compute_type: str = "default", allow_pickle: bool = False, **kwargs
-) -> CTranslate2Model:
-    """`model` converted into `folder` (if not yet) and loaded for generation."""
-    if not (folder / "model.bin").exists():
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        convert(model, folder, compute_type, allow_pickle, **kwargs)
-    return CTranslate2Model(folder, model, compute_type)

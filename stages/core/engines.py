@@ -289,15 +289,15 @@ class CausalTranslator:
         else:
             from stages.core import ct2
 
-            folder = ct2.converted_folder(hop.model, ct2_cache, compute_type)
-            self.model = ct2.load_causal_lm(
+            folder = ct2.converted(
                 hop.model,
-                folder,
+                ct2_cache,
                 compute_type,
                 allow_pickle,
                 trust_remote_code=trust_remote_code,
                 key="translate.backend",
             )
+            self.model = ct2.CTranslate2Model(folder, hop.model, compute_type)
 
     def prompts(self, texts: list[str]) -> list[str]:
         src, tgt = language_label(self.hop.src), language_label(self.hop.tgt)
