@@ -446,9 +446,9 @@ def test_comet_rated_translations_give_our_hints_and_pairs_in_the_default_style(
 
 
 def test_the_samples_hint_annotations_teach_the_inference_hints(in_tmp):
-    """data/sample/mqm/hints.en-*.tsv through the stage as any MQM file: per direction 300 error-free
-    translations, 100 without their full stop under the minor hint, 150 with the object in English under
-    the major hint (the hint strings those of inference), and 150 pairs that prefer the correct one."""
+    """data/sample/mqm/hints.en-*.tsv through the stage as any MQM file: per direction 500 error-free
+    translations, 150 without their full stop under the minor hint, 350 with the object in English under
+    the major hint (the hint strings those of inference), and 350 pairs that prefer the correct one."""
     for lang in ("de", "zh"):
         path = ROOT / f"data/sample/mqm/hints.en-{lang}.tsv"
         templates = str(ROOT / "configs/templates/translate.en.txt")
@@ -458,7 +458,7 @@ def test_the_samples_hint_annotations_teach_the_inference_hints(in_tmp):
         instructions.main()
         hints = read_jsonl(in_tmp / "data/instructions/error_hint.jsonl")
         by_hint = Counter(r["hint"] for r in hints)
-        assert by_hint == {HINTS["no_errors"]: 300, HINTS["minor"]: 100, HINTS["major"]: 150}
+        assert by_hint == {HINTS["no_errors"]: 500, HINTS["minor"]: 150, HINTS["major"]: 350}
         clean = {
             r["input"].split("\n\n### Hint: ")[0]: r["output"]
             for r in hints
@@ -472,7 +472,7 @@ def test_the_samples_hint_annotations_teach_the_inference_hints(in_tmp):
                 span = re.search(r"<v>(.*?)</v>", record["output"]).group(1)
                 assert re.fullmatch(r"[a-z ]+", span) and span.split()[-1] in source.lower()
         preferences = read_jsonl(in_tmp / "data/instructions/preference.jsonl")
-        assert len(preferences) == 150
+        assert len(preferences) == 350
         for record in preferences:
             better = record["output"].split("</p>")[0].removeprefix("<p>")
             assert better == clean[record["input"].split("\n\n### Hint: ")[0]]

@@ -963,9 +963,9 @@ def mqm_rows(rng: random.Random, taken: set[str]) -> list[list[str]]:
 # ---------------------------------------------------------------------------------------------------
 
 HINT_SEED = SEED + 2
-HINT_SEGMENTS = 300  # per direction: every one has the human translation rated, error-free
-HINT_MINOR = 100  # the first this many segments also have sysC's minor error
-HINT_MAJOR = 150  # the next this many sysD's major one
+HINT_SEGMENTS = 500  # per direction: every one has the human translation rated, error-free
+HINT_MINOR = 150  # the first this many segments also have sysC's minor error
+HINT_MAJOR = 350  # the others sysD's major one
 HINT_RATERS = ("rater3", "rater4", "rater5")  # each system of a segment has its own
 
 
