@@ -964,8 +964,7 @@ def mqm_rows(rng: random.Random, taken: set[str]) -> list[list[str]]:
 
 HINT_SEED = SEED + 2
 HINT_SEGMENTS = 500  # per direction: every one has the human translation rated, error-free
-HINT_MINOR = 150  # the first this many segments also have sysC's minor error
-HINT_MAJOR = 350  # the others sysD's major one
+HINT_MINOR = 150  # the first this many segments also have sysC's minor error, the others sysD's major one
 HINT_RATERS = ("rater3", "rater4", "rater5")  # each system of a segment has its own
 
 
@@ -993,7 +992,7 @@ def hint_targets(m: Meaning, lang: str) -> dict[str, tuple[str, str, str]]:
 
 def hint_mqm_rows(rng: random.Random, pairs: list[Pair], lang: str) -> list[list[str]]:
     """HINT_SEGMENTS segments of clean training pairs, each with the human translation; HINT_MINOR of
-    them also with sysC's minor error, HINT_MAJOR others with sysD's major one (so that every preference pair
+    them also with sysC's minor error, the others with sysD's major one (so that every preference pair
     prefers the human translation: sysC's −0.1 is not a point below it); each system rated by one of the
     raters, the two of a segment by different ones."""
     meanings = rng.sample([p.meaning for p in pairs if p.meaning is not None and not p.note], HINT_SEGMENTS)
@@ -1002,8 +1001,7 @@ def hint_mqm_rows(rng: random.Random, pairs: list[Pair], lang: str) -> list[list
         doc_id = (seg_id - 1) // 10 + 1
         raters = rng.sample(HINT_RATERS, len(HINT_RATERS))
         human, minor, major = hint_targets(m, lang).items()
-        extra = [minor] if seg_id <= HINT_MINOR else [major] if seg_id <= HINT_MINOR + HINT_MAJOR else []
-        systems = [human, *extra]
+        systems = [human, minor if seg_id <= HINT_MINOR else major]
         for rater, (system, rating) in zip(raters, systems, strict=False):
             rows.append([system, f"doc{doc_id}", str(doc_id), str(seg_id), rater, to_en(m), *rating])
     return rows
