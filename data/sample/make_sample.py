@@ -958,8 +958,9 @@ def mqm_rows(rng: random.Random, taken: set[str]) -> list[list[str]]:
 # MQM annotations for the hints (en-de and en-zh): what teaches the embedded model what a hint asks for.
 # As ParroT's WMT20 annotations cover sentences of its newstest training data, the segments are sentences
 # of the training pairs; per segment a human translation without errors, a system whose one error is minor
-# (the final full stop missing) and a system whose one error is major (the object left in English), each
-# rated by two raters who agree. Own generator: the files above stay as they were.
+# (the final full stop missing) or a system whose one error is major (the object left in English), the two
+# rated by two different raters, who find exactly the error there is. Own generator: the files above stay
+# as they were.
 # ---------------------------------------------------------------------------------------------------
 
 HINT_SEED = SEED + 2
