@@ -446,10 +446,12 @@ def test_comet_rated_translations_give_our_hints_and_pairs_in_the_default_style(
 
 
 def test_the_samples_hint_annotations_teach_the_inference_hints(in_tmp):
-    """data/sample/mqm/hints.en-*.tsv through the stage as any MQM file: per direction 500 error-free
-    translations, 150 without their full stop under the minor hint, 350 with the object in English under
-    the major hint (the hint strings those of inference), and 350 pairs that prefer the correct one."""
-    for lang in ("de", "zh"):
+    """data/sample/mqm/hints.en-*.tsv through the stage as any MQM file: per direction an error-free
+    translation of every clean training pair, 150 without their full stop under the minor hint, 700 with
+    the object in English under the major hint (the hint strings those of inference), and 700 pairs that
+    prefer the correct one."""
+    # 1500 training pairs each, of which 17 (en-de) and 14 (en-zh) are dirty (data/sample/README.md).
+    for lang, clean_pairs in (("de", 1500 - 17), ("zh", 1500 - 14)):
         path = ROOT / f"data/sample/mqm/hints.en-{lang}.tsv"
         templates = str(ROOT / "configs/templates/translate.en.txt")
         spec = {"path": str(path), "src_lang": "en", "tgt_lang": lang}
@@ -458,7 +460,7 @@ def test_the_samples_hint_annotations_teach_the_inference_hints(in_tmp):
         instructions.main()
         hints = read_jsonl(in_tmp / "data/instructions/error_hint.jsonl")
         by_hint = Counter(r["hint"] for r in hints)
-        assert by_hint == {HINTS["no_errors"]: 500, HINTS["minor"]: 150, HINTS["major"]: 350}
+        assert by_hint == {HINTS["no_errors"]: clean_pairs, HINTS["minor"]: 150, HINTS["major"]: 700}
         clean = {
             r["input"].split("\n\n### Hint: ")[0]: r["output"]
             for r in hints
@@ -472,7 +474,7 @@ def test_the_samples_hint_annotations_teach_the_inference_hints(in_tmp):
                 span = re.search(r"<v>(.*?)</v>", record["output"]).group(1)
                 assert re.fullmatch(r"[a-z ]+", span) and span.split()[-1] in source.lower()
         preferences = read_jsonl(in_tmp / "data/instructions/preference.jsonl")
-        assert len(preferences) == 350
+        assert len(preferences) == 700
         for record in preferences:
             better = record["output"].split("</p>")[0].removeprefix("<p>")
             assert better == clean[record["input"].split("\n\n### Hint: ")[0]]

@@ -957,15 +957,18 @@ def mqm_rows(rng: random.Random, taken: set[str]) -> list[list[str]]:
 # ---------------------------------------------------------------------------------------------------
 # MQM annotations for the hints (en-de and en-zh): what teaches the embedded model what a hint asks for.
 # As ParroT's WMT20 annotations cover sentences of its newstest training data, the segments are sentences
-# of the training pairs; per segment a human translation without errors, a system whose one error is minor
-# (the final full stop missing) or a system whose one error is major (the object left in English), the two
-# rated by two different raters, who find exactly the error there is. Own generator: the files above stay
-# as they were.
+# of the training pairs; per segment a human translation without errors and, for some, a system whose one
+# error is minor (the final full stop missing) or one whose one error is major (the object left in English),
+# the two rated by two different raters, who find exactly the error there is. Own generator: the files above
+# stay as they were.
 # ---------------------------------------------------------------------------------------------------
 
 HINT_SEED = SEED + 2
-HINT_SEGMENTS = 500  # per direction: every one has the human translation rated, error-free
-HINT_MINOR = 150  # the first this many segments also have sysC's minor error, the others sysD's major one
+# Every clean training pair is a segment with the human translation rated error-free: the model learns each
+# hinted prompt from as many different sentences as the plain one (with 500 it copied the wrong source
+# words under the no-error hint, about 2.5 BLEU below no hint on 300 held-out sentences).
+HINT_MINOR = 150  # the first this many segments also have sysC's minor error
+HINT_MAJOR = 700  # the next this many sysD's major one (each a preference pair); the rest no second system
 HINT_RATERS = ("rater3", "rater4", "rater5")  # each system of a segment has its own
 
 
@@ -992,17 +995,24 @@ def hint_targets(m: Meaning, lang: str) -> dict[str, tuple[str, str, str]]:
 
 
 def hint_mqm_rows(rng: random.Random, pairs: list[Pair], lang: str) -> list[list[str]]:
-    """HINT_SEGMENTS segments of clean training pairs, each with the human translation; HINT_MINOR of
-    them also with sysC's minor error, the others with sysD's major one (so that every preference pair
-    prefers the human translation: sysC's −0.1 is not a point below it); each system rated by one of the
-    raters, the two of a segment by different ones."""
-    meanings = rng.sample([p.meaning for p in pairs if p.meaning is not None and not p.note], HINT_SEGMENTS)
+    """A segment for every clean training pair, in a seeded order, each with the human translation; the
+    first HINT_MINOR also with sysC's minor error, the next HINT_MAJOR with sysD's major one (so that every
+    preference pair prefers the human translation: sysC's −0.1 is not a point below it); each system rated
+    by one of the raters, the two of a segment by different ones."""
+    clean = [p.meaning for p in pairs if p.meaning is not None and not p.note]
+    meanings = rng.sample(clean, len(clean))
     rows = [list(MQM_HEADER)]
     for seg_id, m in enumerate(meanings, start=1):
         doc_id = (seg_id - 1) // 10 + 1
         raters = rng.sample(HINT_RATERS, len(HINT_RATERS))
         human, minor, major = hint_targets(m, lang).items()
-        systems = [human, minor if seg_id <= HINT_MINOR else major]
+        systems = (
+            [human, minor]
+            if seg_id <= HINT_MINOR
+            else [human, major]
+            if seg_id <= HINT_MINOR + HINT_MAJOR
+            else [human]
+        )
         for rater, (system, rating) in zip(raters, systems, strict=False):
             rows.append([system, f"doc{doc_id}", str(doc_id), str(seg_id), rater, to_en(m), *rating])
     return rows
