@@ -1006,13 +1006,9 @@ def hint_mqm_rows(rng: random.Random, pairs: list[Pair], lang: str) -> list[list
         doc_id = (seg_id - 1) // 10 + 1
         raters = rng.sample(HINT_RATERS, len(HINT_RATERS))
         human, minor, major = hint_targets(m, lang).items()
-        systems = (
-            [human, minor]
-            if seg_id <= HINT_MINOR
-            else [human, major]
-            if seg_id <= HINT_MINOR + HINT_MAJOR
-            else [human]
-        )
+        systems = [human]
+        if seg_id <= HINT_MINOR + HINT_MAJOR:
+            systems.append(minor if seg_id <= HINT_MINOR else major)
         for rater, (system, rating) in zip(raters, systems, strict=False):
             rows.append([system, f"doc{doc_id}", str(doc_id), str(seg_id), rater, to_en(m), *rating])
     return rows
