@@ -21,7 +21,7 @@ import itertools
 import random
 from collections import defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stages.core.io import InputError, atomic_path, read_jsonl, read_lines, write_jsonl
@@ -34,6 +34,10 @@ MQM_COLUMNS = ["system", "doc", "doc_id", "seg_id", "rater", "source", "target",
 TASKS = ("translation", "error_hint", "preference")
 # Sums of 0.1 weights are inexact in floating point; a gap equal to min_gap must still count.
 GAP_EPSILON = 1e-9
+# InstructMT's preference script reads the published segment scores (mqm_avg_score, printed to six
+# decimals) and compares their differences with min_gap in plain floating point, so a gap of exactly one
+# between two thirds (-1.333333 against -2.333333: 0.9999999999999998) leaves the pair out.
+PUBLISHED_DECIMALS = 6
 
 
 def read_templates(path: str) -> list[str]:
@@ -222,6 +226,11 @@ class Rated:
 def mqm_rated(rows: list[dict], spec: MqmFile) -> Rated:
     sources = {row["seg_id"]: row["source"] for row in rows}
     return Rated("mqm", f"mqm:{Path(spec.path).name}", sources, majority_texts(rows), segment_scores(rows))
+
+
+def published_scores(rated: Rated) -> Rated:
+    """The scores as MQM's segment-score files print them (what InstructMT's scripts read)."""
+    return replace(rated, scores={key: round(v, PUBLISHED_DECIMALS) for key, v in rated.scores.items()})
 
 
 def error_hint_records(rows: list[dict], spec: MqmFile, instruction: Callable[[], str]) -> list[dict]:
@@ -427,13 +436,13 @@ def instructmt_preference_records(
 ) -> tuple[list[dict], int]:
     """Per segment whose scores span >= min_gap, the best system (the first of the best, systems in file
     order) against each other that scores >= min_gap lower and wrote another text; and the identical
-    texts left out."""
+    texts left out. Gaps are compared as the original compares them: in plain floating point."""
     rng = random.Random(seed)
     records, identical = [], 0
     for seg, systems in rated.texts.items():
         names = list(systems)
         rating = [rated.scores[(name, seg)] for name in names]
-        if max(rating) - min(rating) < min_gap - GAP_EPSILON:
+        if max(rating) - min(rating) < min_gap:
             continue
         best = rating.index(max(rating))
         for index, name in enumerate(names):
@@ -442,7 +451,7 @@ def instructmt_preference_records(
             if systems[name] == systems[names[best]]:
                 identical += 1
                 continue
-            if rating[best] - rating[index] < min_gap - GAP_EPSILON:
+            if rating[best] - rating[index] < min_gap:
                 continue
             instruction, hint = templates[rng.randint(0, len(templates) - 1)]
             record_id = f"{rated.name}:{seg}:{names[best]}>{name}"
@@ -553,7 +562,7 @@ def main() -> None:
             )
             outputs["error_hint"] += instructmt_hint_records(rows, spec, hint_templates, seed)
             preferences, identical = instructmt_preference_records(
-                mqm_rated(rows, spec), pairs_templates, seed, config.min_gap
+                published_scores(mqm_rated(rows, spec)), pairs_templates, seed, config.min_gap
             )
         else:
             outputs["error_hint"] += error_hint_records(rows, spec, instruction)

@@ -104,15 +104,19 @@ def test_german_and_japanese_instructions_name_parrots_four_languages():
 
 
 MQM_ZHEN = "mqm/mqm_newstest2020_zhen.first32segs.tsv"
+MQM_ENDE = "mqm/mqm_newstest2020_ende.first70segs.tsv"
+ENDE_SCORES = "mqm/mqm_newstest2020_ende.avg_seg_scores.first70segs.tsv"
 
 
-def instructmt_params(folder: Path, fidelity: Path, shared_data: Path) -> None:
+def instructmt_params(
+    folder: Path, fidelity: Path, shared_data: Path, mqm: str = MQM_ZHEN, langs: tuple = ("zh", "en")
+) -> None:
     write_params(
         folder,
         pairs={"inputs": []},
         instructions={
             "templates": str(fidelity / "parrot/templates/one_template.txt"),
-            "mqm": [{"path": str(shared_data / MQM_ZHEN), "src_lang": "zh", "tgt_lang": "en"}],
+            "mqm": [{"path": str(shared_data / mqm), "src_lang": langs[0], "tgt_lang": langs[1]}],
             "hint_style": "instructmt",
             "hint_templates": str(fidelity / "instructmt/instruct_e2t.txt"),
             "preference_templates": str(fidelity / "instructmt/instruct_t2t.txt"),
@@ -134,6 +138,62 @@ def test_instructmt_error_hints_and_preferences_equal_the_originals_output(fidel
         assert len(ours) == len(theirs) == count, ours_file
         differing = [i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
         assert not differing, f"{ours_file}: {len(differing)} records differ, first {differing[:5]}"
+
+
+def original_csi(rating_json: dict, wordings: list[str], seed: int = 0, gap: float = 1.0) -> list[list[str]]:
+    """convert_mqmscore_to_csi_alpaca.py's records (without a subset), rebuilt from its rule: per segment
+    whose published scores span at least the gap, the first best system against each other that wrote
+    another text and scores at least the gap lower, the difference taken in plain floating point on the
+    scores as printed; a wording drawn per record, split at `###` into instruction and hint."""
+    draws, records = random.Random(seed), []
+    for seg in rating_json.values():
+        rating, hyps = seg["rating"], seg["hypothesis"]
+        if max(rating) - min(rating) < gap:
+            continue
+        best = rating.index(max(rating))
+        for i in range(len(rating)):
+            if i == best or hyps[i] == hyps[best] or rating[best] - rating[i] < gap:
+                continue
+            instruction, suffix = wordings[draws.randint(0, len(wordings) - 1)].split("###")
+            source = seg["source"][0] + f"\n\n### Hint: {suffix}"
+            records.append([instruction, source, f"<p>{hyps[best]}</p> rather than <p>{hyps[i]}</p>"])
+    return records
+
+
+def test_instructmt_preferences_on_en_de_follow_the_published_scores_as_printed(
+    fidelity, shared_data, in_tmp
+):
+    """On WMT20 en-de (first 70 segments), the original writes 361 preference records (run on the rating
+    file that fidelity/instructmt/build_sys_rating.py rebuilds, as for zh-en): three fewer than a gap
+    computed exactly, since six-decimal thirds one apart differ by 0.9999999999999998 there."""
+    import subprocess
+    import sys
+
+    rating_file = in_tmp / "sys_rating.en-de.json"
+    subprocess.run(
+        [
+            sys.executable,
+            str(fidelity / "instructmt/build_sys_rating.py"),
+            str(shared_data / MQM_ENDE),
+            str(shared_data / ENDE_SCORES),
+            str(rating_file),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    lines = (fidelity / "instructmt/instruct_t2t.txt").read_text(encoding="utf-8").splitlines()
+    wordings = [line.strip().replace("[SRC]", "English").replace("[TGT]", "German") for line in lines]
+    theirs = original_csi(json.loads(rating_file.read_text(encoding="utf-8")), wordings)
+    instructmt_params(in_tmp, fidelity, shared_data, MQM_ENDE, ("en", "de"))
+    (in_tmp / "data/pairs").mkdir(parents=True)
+    instructions.main()
+    ours = [
+        [r[f] for f in ("instruction", "input", "output")]
+        for r in read_jsonl("data/instructions/preference.jsonl")
+    ]
+    assert len(ours) == len(theirs) == 361
+    differing = [i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
+    assert not differing, f"{len(differing)} records differ, first {differing[:5]}"
 
 
 def original_threads(messages: list[dict]) -> list[list[str]]:
