@@ -10,8 +10,11 @@ two ways (each run `--repeat` times, alternating, the fastest run of each counte
 - packed: TRL's best-fit packing as the stage runs it (`sft.packing: true`): whole examples packed into rows
   of ParroT's 512 tokens, position ids restarting per example, no padding; one row per forward pass, rows
   accumulated so that an optimizer step sees about as many real tokens as a padded batch holds.
-Writes reports/bench/sft.json: real (non-padding) tokens/s and the padding share of each side, and `ratio`
-(packed over padded real tokens/s).
+- ParroT-style in bf16: the same padded batches under bf16 autocast, as `sft.precision: auto` trains where
+  the CPU (AMX, AVX-512 BF16) or GPU computes bf16 natively.
+Each side trains with the stage's trainer class (on a CPU, the model's own loss: stages/sft.py).
+Writes reports/bench/sft.json: real (non-padding) tokens/s and the padding share of each side, `ratio`
+(packed over padded real tokens/s) and `ratio_bf16` (bf16 over fp32 on the padded batches).
 """
 
 import argparse
@@ -27,6 +30,8 @@ from stages.core.io import read_lines, write_json
 from stages.core.langs import language_name
 from stages.core.models import load_tokenizer
 from stages.core.prompts import INFERENCE_INSTRUCTION, render_instruction, sft_example
+from stages.core.training import cpu_has_native_bf16
+from stages.sft import Trainer
 
 SRC, TGT = "data/sample/pairs/train.en-de.en", "data/sample/pairs/train.en-de.de"
 MODEL = "models/base"
@@ -78,11 +83,19 @@ def common_args(output_dir: str, batch_size: int, seed: int, accumulation: int =
     )
 
 
-def padded_trainer(model_path: str, tokenizer, examples: list[dict], batch_size: int, work: str, seed: int):
+def padded_trainer(
+    model_path: str,
+    tokenizer,
+    examples: list[dict],
+    batch_size: int,
+    work: str,
+    seed: int,
+    bf16: bool = False,
+):
     """The stage's trainer with ParroT's batches: only the batching differs from the packed side."""
     from datasets import Dataset
     from transformers import AutoModelForCausalLM, DataCollatorForSeq2Seq
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTConfig
 
     dataset = Dataset.from_list([parrot_features(tokenizer, e) for e in examples])
     model = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch.float32, attn_implementation="sdpa")
@@ -94,9 +107,9 @@ def padded_trainer(model_path: str, tokenizer, examples: list[dict], batch_size:
         max_length=MAX_LENGTH,
         group_by_length=False,
         dataset_kwargs={"skip_prepare_dataset": True},  # tokenised and masked as ParroT does, above
-        bf16=False,
+        bf16=bf16,
     )
-    return SFTTrainer(
+    return Trainer(
         model=model, args=args, train_dataset=dataset, data_collator=collator, processing_class=tokenizer
     )
 
@@ -104,7 +117,7 @@ def padded_trainer(model_path: str, tokenizer, examples: list[dict], batch_size:
 def packed_trainer(model_path: str, tokenizer, examples: list[dict], accumulation: int, work: str, seed: int):
     from datasets import Dataset
     from transformers import AutoModelForCausalLM
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTConfig
 
     model = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch.float32, attn_implementation="sdpa")
     # One row per forward pass: a padding-free batch is one flat sequence, and without a varlen attention
@@ -116,7 +129,7 @@ def packed_trainer(model_path: str, tokenizer, examples: list[dict], accumulatio
         packing_strategy="bfd",
         bf16=False,
     )
-    return SFTTrainer(
+    return Trainer(
         model=model, args=args, train_dataset=Dataset.from_list(examples), processing_class=tokenizer
     )
 
@@ -183,19 +196,25 @@ def main() -> None:
                 args.model, tokenizer, examples, args.batch_size, work, args.seed
             ),
             "packed": lambda: packed_trainer(args.model, tokenizer, examples, accumulation, work, args.seed),
+            "padded_bf16": lambda: padded_trainer(
+                args.model, tokenizer, examples, args.batch_size, work, args.seed, bf16=True
+            ),
         }
         # alternating, so that a busy spell on the machine does not fall on one side only
         results = {name: [] for name in sides}
         for _ in range(args.repeat):
             for name, make in sides.items():
                 results[name].append(measure(make()))
-    padded, packed = (fastest(results[name]) for name in ("padded", "packed"))
+    padded, packed, bf16 = (fastest(results[name]) for name in ("padded", "packed", "padded_bf16"))
     padded |= {"batch_size": args.batch_size, "pad_to_multiple_of": PARROT_MULTIPLE}
     packed |= {"row_length": MAX_LENGTH, "rows_per_step": accumulation, "strategy": "bfd (padding-free)"}
     report = {
         "ratio": round(packed["real_tokens_per_s"] / padded["real_tokens_per_s"], 2),
         # the same comparison in CPU time, which other work on the machine disturbs less than wall time
         "ratio_cpu_time": round(padded["cpu_seconds"] / packed["cpu_seconds"], 2),
+        # bf16 autocast over fp32, the same padded batches (what `sft.precision: auto` gains here)
+        "ratio_bf16": round(bf16["real_tokens_per_s"] / padded["real_tokens_per_s"], 2),
+        "native_bf16": torch.cuda.is_available() or cpu_has_native_bf16(),
         "model": args.model,
         "data": {"src": args.src, "tgt": args.tgt, "examples": len(examples)},
         "repeat": args.repeat,
@@ -203,6 +222,7 @@ def main() -> None:
         "max_example_tokens": max(lengths),
         "packed": packed,
         "parrot_padded": padded,
+        "parrot_padded_bf16": bf16,
         "device": "cuda" if torch.cuda.is_available() else "cpu",
         "torch_threads": torch.get_num_threads(),
         "cpus": os.cpu_count(),
@@ -214,7 +234,8 @@ def main() -> None:
         f"average): packed {packed['real_tokens_per_s']} real tokens/s "
         f"(padding {packed['padding_share']:.1%}), "
         f"ParroT-padded {padded['real_tokens_per_s']} (padding {padded['padding_share']:.1%}): "
-        f"ratio {report['ratio']} -> {OUT}"
+        f"ratio {report['ratio']}; bf16 {bf16['real_tokens_per_s']} "
+        f"(ratio_bf16 {report['ratio_bf16']}) -> {OUT}"
     )
 
 

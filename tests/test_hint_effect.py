@@ -35,7 +35,7 @@ SMALLER = {
         "mqm": [{"path": "data/sample/mqm/hints.en-zh.tsv", "src_lang": "en", "tgt_lang": "zh"}]
     },
     "sft_data": {"mix": "error_hint"},
-    "sft": {"epochs": 4, "mlflow": False},
+    "sft": {"epochs": 4, "batch_size": 32, "mlflow": False},
 }
 HINTS = ("no_errors", "minor", "major")
 

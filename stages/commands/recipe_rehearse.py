@@ -545,7 +545,7 @@ def fit_to_cpu(params: dict, steps: int, rehearsal: Rehearsal) -> None:
                 rehearsal.change(f"{group}.{key}", config.get(key), value, "one CPU process, a few steps")
             config[key] = value
         if config.get("precision") in ("bf16", "fp16"):
-            rehearsal.change(f"{group}.precision", config["precision"], "auto", "fp32 on a CPU")
+            rehearsal.change(f"{group}.precision", config["precision"], "auto", "bf16 where native")
             config["precision"] = "auto"
         if config.get("attn_implementation") == "flash_attention_2":
             rehearsal.change(

@@ -249,7 +249,7 @@ class Tuning(Group):
     max_length: int = Field(gt=0)
     attn_implementation: Literal["sdpa", "eager", "flash_attention_2"] = "sdpa"
     gradient_checkpointing: bool = False
-    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"  # auto: bf16 on GPUs that have it, else fp32
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"  # auto: bf16 where native, else fp32
     launcher: Literal["python", "torchrun", "accelerate"] = "python"
     processes: int = Field(default=1, gt=0)  # per node; the dvc.yaml command passes it to the launcher
     launcher_args: list[str] = []  # more launcher flags (multi-node: --nnodes, --rdzv_endpoint …)

@@ -67,10 +67,21 @@ def peft_config(config, group: str = "sft"):
     )
 
 
+def cpu_has_native_bf16() -> bool:
+    """AMX or AVX-512 BF16: bf16 matrix products run in hardware. Elsewhere oneDNN emulates them, slower
+    than fp32."""
+    checks = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    return any(getattr(torch.cpu, check, lambda: False)() for check in checks)
+
+
 def resolved_precision(precision: str) -> str:
+    """`auto`: bf16 mixed precision where the device computes bf16 natively (GPUs that have it, CPUs with
+    AMX or AVX-512 BF16), else fp32."""
     if precision != "auto":
         return precision
-    return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "fp32"
+    if torch.cuda.is_available():
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    return "bf16" if cpu_has_native_bf16() else "fp32"
 
 
 def compute_dtype(precision: str) -> torch.dtype:
@@ -169,6 +180,11 @@ def peak_memory_mb() -> float:
 
 
 def threads_per_process() -> int:
+    """OMP_NUM_THREADS where it is set (the launcher sets it for each process it starts; a user, or a test
+    worker sharing the cores, may), else this machine's cores shared among the processes."""
+    threads = os.environ.get("OMP_NUM_THREADS", "")
+    if threads.isdigit():
+        return max(1, int(threads))
     return max(1, (os.cpu_count() or 1) // int(os.environ.get("WORLD_SIZE", 1)))
 
 

@@ -16,7 +16,14 @@ import torch
 from stages.core.io import atomic_path, read_jsonl, read_lines
 from stages.core.langs import CJK
 from stages.core.params import load_params
-from stages.core.prompts import ALPACA_NO_INPUT, ALPACA_WITH_INPUT, CHAT_TEMPLATE, HINTS
+from stages.core.prompts import (
+    ALPACA_NO_INPUT,
+    ALPACA_WITH_INPUT,
+    CHAT_TEMPLATE,
+    HINT_MARKER,
+    HINTS,
+    render_instruction,
+)
 
 from .comet import build_tiny_comet
 from .marian import build_tiny_marian
@@ -25,6 +32,12 @@ BASE_DIR = Path("models/base")
 OUT_DIR = Path("models/embedded")
 SAMPLE = Path("data/sample")
 SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>", "<|system|>", "<|user|>", "<|assistant|>"]
+# The prompt scaffolding (Alpaca preamble, instruction templates, hints) stands in every training example
+# but only once in the sample's texts: seen that rarely, BPE leaves its words in fragments ("d esc rib es"),
+# and the preamble alone took 55 of an example's 121 tokens. Counted as often as a few thousand examples
+# use it, its words become whole tokens, and sft trains on about 40% fewer tokens for the same examples.
+SCAFFOLD_WEIGHT = 2000
+SCAFFOLD_DIRECTIONS = [("en", "de"), ("en", "zh"), ("de", "en"), ("zh", "en"), ("en", "es"), ("es", "en")]
 
 
 def sample_texts() -> list[str]:
@@ -34,8 +47,16 @@ def sample_texts() -> list[str]:
     texts += read_lines(SAMPLE / "mqm" / "mqm.en-de.tsv")
     texts += read_lines(SAMPLE / "alpaca" / "alpaca_en.json")
     texts += read_lines("configs/templates/translate.en.txt")
-    texts += [ALPACA_WITH_INPUT, ALPACA_NO_INPUT] + [hint for hint in HINTS.values() if hint]
-    return [text for text in texts if text.strip()]
+    return [text for text in texts if text.strip()] + prompt_scaffolding() * SCAFFOLD_WEIGHT
+
+
+def prompt_scaffolding() -> list[str]:
+    """The text every prompt of the embedded default is built from: the Alpaca preambles, each instruction
+    template with the sample's language names, the hint lines."""
+    templates = [line for line in read_lines("configs/templates/translate.en.txt") if line.strip()]
+    instructions = [render_instruction(t, src, tgt) for t in templates for src, tgt in SCAFFOLD_DIRECTIONS]
+    hints = [HINT_MARKER + hint for hint in HINTS.values() if hint]
+    return [ALPACA_WITH_INPUT, ALPACA_NO_INPUT, *instructions, *hints]
 
 
 def build_tokenizer(texts: list[str], vocab_size: int):
