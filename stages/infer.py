@@ -19,7 +19,15 @@ from pathlib import Path
 from stages.core.ct2 import CTranslate2Model
 from stages.core.datasources import load_hf_dataset, reference_fields, sacrebleu_files
 from stages.core.generation import GENERATION_KEYS, Generation, generate_all, resolve_generation
-from stages.core.io import InputError, atomic_path, dumps, read_lines, write_jsonl, write_text
+from stages.core.io import (
+    InputError,
+    atomic_path,
+    dumps,
+    read_lines,
+    write_jsonl,
+    write_text,
+    write_timings,
+)
 from stages.core.models import infer_model_path, load_causal_lm, load_tokenizer
 from stages.core.params import load_params
 from stages.core.prompts import HINTS, postprocess, translation_prompt
@@ -207,9 +215,9 @@ def main() -> None:
         }
         write_text(tmp / "settings.json", dumps(settings) + "\n")
     team.leave()
-    print(
-        f"infer {args.model}/{args.hint}: {count} sentences, {count / (time.perf_counter() - started):.1f}/s"
-    )
+    seconds = time.perf_counter() - started
+    write_timings(f"infer.{args.model}.{args.hint}", {"sentences": count, "seconds": round(seconds, 2)})
+    print(f"infer {args.model}/{args.hint}: {count} sentences, {count / seconds:.1f}/s")
 
 
 if __name__ == "__main__":

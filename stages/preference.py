@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from stages.core.io import InputError, atomic_path, read_jsonl, write_json
+from stages.core.io import InputError, atomic_path, read_jsonl, write_json, write_timings
 from stages.core.models import is_adapter, load_tokenizer, merge_adapter
 from stages.core.params import PARAMS_FILE, Params, load_params
 from stages.core.team import is_worker, launch, this_process
@@ -160,10 +160,9 @@ def train(params: Params) -> None:
             "reward_accuracy": last_logged(history, "rewards/accuracies"),
             "reward_margin": last_logged(history, "rewards/margins"),
             "steps": trainer.state.global_step,
-            "seconds": round(seconds, 1),
-            "peak_memory_mb": round(peak_memory_mb(), 1),
         },
     )
+    write_timings("preference", {"seconds": round(seconds, 1), "peak_memory_mb": round(peak_memory_mb(), 1)})
     shutil.rmtree(STAGING, ignore_errors=True)
 
 

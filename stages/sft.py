@@ -21,10 +21,18 @@ import time
 from pathlib import Path
 
 import torch
+import transformers
 from transformers import TrainerCallback
 from trl import SFTTrainer
 
-from stages.core.io import InputError, atomic_path, read_jsonl, tracked_input, write_json
+from stages.core.io import (
+    InputError,
+    atomic_path,
+    read_jsonl,
+    tracked_input,
+    write_json,
+    write_timings,
+)
 from stages.core.models import load_tokenizer, merge_adapter
 from stages.core.params import PARAMS_FILE, Params, load_params
 from stages.core.prompts import chat_text, conversation
@@ -36,6 +44,7 @@ from stages.core.training import (
     mlflow_reporting,
     peak_memory_mb,
     peft_config,
+    resolved_precision,
     threads_per_process,
     trainer_arguments,
 )
@@ -102,11 +111,13 @@ def last_complete_checkpoint(folder: Path) -> str | None:
 def prepare_checkpoints(folder: Path, current: dict) -> str | None:
     """The checkpoint to resume from; checkpoints of another setting are removed (they would mislead)."""
     stamp = folder / FINGERPRINT
-    if folder.is_dir() and (not stamp.is_file() or json.loads(stamp.read_text()) != current):
+    left = any(folder.glob("checkpoint-*"))
+    if left and (not stamp.is_file() or json.loads(stamp.read_text()) != current):
         print(f"sft: {folder} holds checkpoints of other settings or inputs; starting afresh")
         shutil.rmtree(folder)
+        left = False
     folder.mkdir(parents=True, exist_ok=True)
-    if not stamp.is_file():
+    if not left:
         write_json(stamp, current)
     last = last_complete_checkpoint(folder)
     if last:
@@ -115,9 +126,14 @@ def prepare_checkpoints(folder: Path, current: dict) -> str | None:
 
 
 def clear_checkpoints(folder: Path) -> None:
-    """A finished run's checkpoints are not needed again (the next run changes something, or nothing)."""
-    for checkpoint in folder.glob("checkpoint-*"):
-        shutil.rmtree(checkpoint, ignore_errors=True)
+    """A finished run's checkpoints, their fingerprint and the Trainer's model card are not needed again
+    (the next run changes something, or nothing). The folder stays, empty: a DVC output whose hash is then
+    the same in every clone (the fingerprint holds the base model's file times)."""
+    for entry in folder.iterdir():
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 # --- training ----------------------------------------------------------------------------------------
@@ -240,7 +256,13 @@ def with_template_turns(dataset, tokenizer):
 
 
 class Trainer(WithoutEmptyParamGroups, SFTTrainer):
-    pass
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        """On a CPU, the model's own loss. TRL projects the LM head in Python tiles that spare GPU memory on
+        large vocabularies and log entropy and token accuracy; on a CPU the tiles cost a quarter of a step
+        (fp32, the embedded model). Both losses are the summed response-token NLL over num_items_in_batch."""
+        if self.args.device.type == "cpu":
+            return transformers.Trainer.compute_loss(self, model, inputs, return_outputs, num_items_in_batch)
+        return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
 
 
 def build_trainer(params: Params, train, evaluation, callbacks=(), report_to: list[str] | None = None):
@@ -395,9 +417,9 @@ def dropped_examples(examples: int, trainer, params: Params) -> int | None:
     return dropped
 
 
-def train_report(trainer, result, throughput, params: Params, dropped: int | None) -> dict:
+def train_report(trainer, result, params: Params, dropped: int | None) -> dict:
+    """What was trained: the same figures for the same inputs and settings (reports/train.json)."""
     state = trainer.state
-    seconds = time.perf_counter() - throughput.started
     tokens = int(state.num_input_tokens_seen)
     losses = loss_rows(state.log_history)
     # ZeRO-3 leaves each process a slice of every weight; ds_numel is the whole
@@ -408,15 +430,25 @@ def train_report(trainer, result, throughput, params: Params, dropped: int | Non
         "final_loss": round(losses[-1]["loss"], 4) if losses else None,
         "eval_loss_per_epoch": [round(e["eval_loss"], 4) for e in state.log_history if "eval_loss" in e],
         "steps": state.global_step,
-        "resumed_from_step": throughput.step,
         "tokens_seen": tokens,
-        # this run's own tokens and time: a resumed run did not see the checkpoint's tokens again
-        "tokens_per_second": round((tokens - throughput.tokens) / seconds, 1),
-        "seconds": round(seconds, 1),
         "processes": trainer.accelerator.num_processes,
+        "precision": resolved_precision(params.sft.precision),
         "trainable_parameters": trainable,
-        "peak_memory_mb": round(peak_memory_mb(), 1),
         "dropped_examples": dropped,
+    }
+
+
+def train_timings(trainer, throughput) -> dict:
+    """How long this run took (reports/timings/sft.json): a resumed run did not see the checkpoint's tokens
+    again, so its speed counts its own tokens and time."""
+    seconds = time.perf_counter() - throughput.started
+    tokens = int(trainer.state.num_input_tokens_seen) - throughput.tokens
+    return {
+        "resumed_from_step": throughput.step,
+        "steps": trainer.state.global_step - throughput.step,
+        "seconds": round(seconds, 1),
+        "tokens_per_second": round(tokens / seconds, 1),
+        "peak_memory_mb": round(peak_memory_mb(), 1),
     }
 
 
@@ -446,7 +478,8 @@ def train(params: Params, resume_from: str | None) -> None:
         return
     if adapter is not None:
         check_saved_adapter(staging, adapter)
-    report = train_report(trainer, result, throughput, params, dropped)
+    report = train_report(trainer, result, params, dropped)
+    timings = train_timings(trainer, throughput)
     with atomic_path(OUT_DIR) as tmp:
         shutil.copytree(staging, tmp)
         (tmp / "training_args.bin").unlink(missing_ok=True)
@@ -458,6 +491,7 @@ def train(params: Params, resume_from: str | None) -> None:
             tokenizer.save_pretrained(str(tmp / "merged"))
             model.generation_config.save_pretrained(str(tmp / "merged"))
     write_json(REPORT, report)
+    write_timings("sft", timings)
     write_curve(loss_rows(trainer.state.log_history))
     shutil.rmtree(staging, ignore_errors=True)
     clear_checkpoints(CHECKPOINTS)

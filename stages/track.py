@@ -12,9 +12,9 @@ experiment whose scores all come from the cache (a setting tried before) still g
 import json
 from pathlib import Path
 
-from stages.core.io import write_json
+from stages.core.io import TIMINGS, write_json
 from stages.core.params import load_raw
-from stages.core.tracking import log_run
+from stages.core.tracking import flatten, log_run
 
 METRICS = Path("reports/metrics.json")
 TABLE = Path("reports/scores.md")
@@ -40,9 +40,19 @@ def flat_metrics(metrics: dict) -> dict[str, float]:
     }
 
 
+def timing_metrics(folder: Path = TIMINGS) -> dict[str, float]:
+    """`timing.<stage>.<figure>` of each stage run whose times are in reports/timings/."""
+    figures: dict[str, float] = {}
+    for path in sorted(folder.glob("*.json")):
+        for key, value in flatten(json.loads(path.read_text(encoding="utf-8"))).items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                figures[f"timing.{path.stem}.{key}"] = value
+    return figures
+
+
 def main() -> None:
     metrics = json.loads(METRICS.read_text(encoding="utf-8"))
-    run_id = log_run(load_raw(), flat_metrics(metrics), [TABLE, METRICS])
+    run_id = log_run(load_raw(), flat_metrics(metrics) | timing_metrics(), [TABLE, METRICS])
     write_json(RUN, {"run_id": run_id})
     print(f"track: MLflow run {run_id}")
 

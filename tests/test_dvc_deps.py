@@ -73,3 +73,38 @@ def test_core_deps_equal_the_core_modules_the_stage_imports(name):
 def test_the_closure_follows_imports_through_core(tmp_path):
     # infer imports generation, which imports batching: batching is needed although infer never names it.
     assert {"generation", "batching", "team"} <= core_closure(ROOT / "stages" / "infer.py")
+
+
+def test_the_committed_lock_records_this_code_params_and_sample():
+    """dvc.lock is committed with the run of exactly this code, these params and this sample, so a fresh
+    clone's `dvc repro` writes the same hashes back (git status stays empty) and `dvc pull` finds them:
+    no stage may have a git-tracked dependency, a parameter or a command that differs from its lock entry
+    (outputs, and the deps that are other stages' outputs, are absent in a fresh clone: not checked)."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    dvc = shutil.which("dvc", path=str(Path(sys.executable).parent))
+    status = json.loads(
+        subprocess.run([dvc, "status", "--json"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    )
+    tracked = set(
+        subprocess.run(
+            ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    stale = {}
+    for stage, changes in status.items():
+        for change in changes:
+            if change == "changed command":
+                stale[stage] = "command"
+            elif isinstance(change, dict):
+                for path, what in change.get("changed deps", {}).items():
+                    if (
+                        isinstance(what, dict)
+                        or path in tracked
+                        or any(f.startswith(f"{path}/") for f in tracked)
+                    ):
+                        stale.setdefault(stage, {})[path] = what
+    assert not stale, f"dvc.lock is stale: rerun `dvc repro` and commit dvc.lock ({stale})"

@@ -246,3 +246,13 @@ def write_json(path: str | Path, obj: Any) -> None:
 def write_text(path: str | Path, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+TIMINGS = Path("reports/timings")
+
+
+def write_timings(name: str, figures: dict[str, Any]) -> None:
+    """Wall times, speeds and memory of one stage run, in reports/timings/<name>.json: never a DVC output,
+    since they differ from run to run and every hashed output must not (a fresh clone's `dvc repro` gives
+    the committed dvc.lock). `track` logs them with the run."""
+    write_json(TIMINGS / f"{name}.json", figures)
