@@ -9,6 +9,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Workers share the cores: each gets its share of torch threads (the stages read OMP_NUM_THREADS), as
+    # more threads than cores, spin-waiting in OpenMP, slow every worker down several times. (torchrun on
+    # one node rendezvouses on a free port, so two workers' launched stages do not collide.)
+    _workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // _workers)))
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
