@@ -82,8 +82,32 @@ def mlflow_runs(repo: Path) -> list:
     return mlflow.search_runs(experiment_names=["lingtune"], output_format="list")
 
 
-def test_pipeline_under_dvc(repo):
-    first = run(repo, "dvc", "repro")
+@pytest.fixture(scope="module")
+def first_run(repo) -> str:
+    """The output of the first `dvc repro` in the copy: every stage runs once for the module's tests."""
+    return run(repo, "dvc", "repro")
+
+
+def test_a_fresh_clone_pulls_what_a_run_pushed(repo, first_run, tmp_path):
+    """A DVC remote (a local folder here; S3 or SSH alike) shares data and models: a fresh clone of the
+    commit that holds dvc.lock pulls every output, finds everything up to date and reruns nothing."""
+    storage = tmp_path / "storage"
+    run(repo, "dvc", "remote", "add", "-d", "storage", str(storage))
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "outputs + remote")
+    run(repo, "dvc", "push")
+    clone = tmp_path / "clone"
+    run(tmp_path, "git", "clone", "-q", str(repo), str(clone))
+    run(clone, "dvc", "pull")
+    assert "Data and pipelines are up to date" in run(clone, "dvc", "status")
+    assert stages_run(run(clone, "dvc", "repro")) == set()
+    for report in ("reports/scores.md", "reports/metrics.json", "reports/train.json"):
+        assert (clone / report).read_bytes() == (repo / report).read_bytes(), report
+    assert run(clone, "git", "status", "--porcelain") == ""
+
+
+def test_pipeline_under_dvc(repo, first_run):
+    first = first_run
     expected = {"embedded", "pairs", "instructions", "translate", "threads", "sft_data", "sft", "preference"}
     expected |= {"validate", "judge", "score", "track"}
     expected |= {f"infer@{model}-{hint}" for model in ("base", "sft") for hint in HINTS}
