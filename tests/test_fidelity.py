@@ -492,18 +492,8 @@ def instructmt_comet_expected(rating_json: dict, hint_wordings, pair_wordings, g
             instruction, suffix = hint_wordings[draws.randint(0, len(hint_wordings) - 1)].split("###")
             hint = suffix.replace("[SEV] ", "").replace("[ERR]", severity)
             egi.append((instruction, seg["source"][0].strip() + f"\n\n### Hint: {hint}", text.strip()))
-    draws, csi = random.Random(0), []
-    for seg in rating_json.values():
-        rating, hyps = seg["rating"], seg["hypothesis"]
-        if max(rating) - min(rating) < gap:
-            continue
-        best = rating.index(max(rating))
-        for i in range(len(rating)):
-            if i == best or hyps[i] == hyps[best] or rating[best] - rating[i] < gap:
-                continue
-            instruction, suffix = pair_wordings[draws.randint(0, len(pair_wordings) - 1)].split("###")
-            output = f"<p>{hyps[best]}</p> rather than <p>{hyps[i]}</p>"
-            csi.append((instruction, seg["source"][0] + f"\n\n### Hint: {suffix}", output))
+    # the COMET-score CSI script pairs as the MQM-score one does, at its own gap
+    csi = [tuple(record) for record in original_csi(rating_json, pair_wordings, 0, gap)]
     return egi, csi
 
 
