@@ -2,11 +2,14 @@
 
 Reads params.yaml and reports/metrics.json (testset -> model -> hint -> metric; tasks -> task -> model ->
 metric); logs the figures as `metric.testset.model.hint` and `metric.task.model`, the parameters flattened
-(`sft.learning_rate`), reports/scores.md and the metrics file as artifacts; writes the run's id to
-reports/mlflow_run.json.
+(`sft.learning_rate`), the wall times of the stages that ran (reports/timings/: `timing.sft.seconds`, …),
+reports/scores.md and the metrics file as artifacts; writes the run's id to reports/mlflow_run.json.
 
-A stage of its own, with a `persist` output: DVC never restores such a stage from its run cache, so an
-experiment whose scores all come from the cache (a setting tried before) still gets its run.
+Its DVC output, reports/tracked.json (how many parameters and figures were logged), is `persist`: DVC never
+restores such a stage from its run cache, so an experiment whose scores all come from the cache (a setting
+tried before) still gets its run, and a fresh clone, which lacks the file, gets one at its first `dvc repro`.
+The run id, which differs every time, is in no hashed output (a fresh clone's `dvc repro` gives the
+committed dvc.lock).
 """
 
 import json
@@ -19,6 +22,7 @@ from stages.core.tracking import flatten, log_run
 METRICS = Path("reports/metrics.json")
 TABLE = Path("reports/scores.md")
 RUN = Path("reports/mlflow_run.json")
+TRACKED = Path("reports/tracked.json")
 
 
 def flat_metrics(metrics: dict) -> dict[str, float]:
@@ -52,8 +56,10 @@ def timing_metrics(folder: Path = TIMINGS) -> dict[str, float]:
 
 def main() -> None:
     metrics = json.loads(METRICS.read_text(encoding="utf-8"))
-    run_id = log_run(load_raw(), flat_metrics(metrics) | timing_metrics(), [TABLE, METRICS])
+    params, figures = load_raw(), flat_metrics(metrics)
+    run_id = log_run(params, figures | timing_metrics(), [TABLE, METRICS])
     write_json(RUN, {"run_id": run_id})
+    write_json(TRACKED, {"params": len(flatten(params)), "metrics": len(figures)})
     print(f"track: MLflow run {run_id}")
 
 
